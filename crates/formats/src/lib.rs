@@ -1,0 +1,24 @@
+//! Reads vendor authentication logs into forewarn's [`AuthEvent`](forewarn_model::AuthEvent)s.
+//!
+//! Three layers, each replaceable on its own:
+//! - [`input`] opens files, directories and stdin, undoing gzip and zstd;
+//! - [`framing`] cuts bytes into records: JSON lines, JSON arrays, API page envelopes
+//!   (`{"value":[…]}`, `{"records":[…]}`, `{"items":[…]}`, `{"Records":[…]}`) or text lines;
+//! - [`decoders`] holds one [`Decoder`] per format, registered in one list.
+//!
+//! [`Reader`] ties them together and accounts for every record: decoded, skipped (a type
+//! forewarn does not use) or rejected with its input, line and reason.
+//!
+//! This crate must not enrich, detect or keep state across records: it only reads.
+
+mod decoder;
+pub mod decoders;
+mod format;
+pub mod framing;
+pub mod input;
+mod reader;
+
+pub use decoder::{DecodeContext, Decoded, Decoder, RecordError};
+pub use decoders::{decoder_for, detect, DECODERS};
+pub use format::{Format, UnknownFormat};
+pub use reader::{InputSummary, ReadOptions, Reader, Rejection, Summary};

@@ -1,0 +1,663 @@
+//! The reader: inputs → records → events, with every record accounted for.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, Read, Write};
+
+use forewarn_model::{AuthEvent, RawRef, Timestamp};
+use serde::Serialize;
+
+use crate::decoders::{decoder_for, detect};
+use crate::framing::{self, Layout};
+use crate::input::{self, Input, InputError};
+use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
+
+/// How many rejected records each input keeps as examples for the summary.
+const EXAMPLES_PER_INPUT: usize = 5;
+
+/// Bytes of an input looked at to decide its layout and whether it is binary.
+const HEAD_BYTES: usize = 8 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Decode every record as this format instead of detecting it.
+    pub format: Option<Format>,
+    /// Records longer than this are rejected without being held in memory.
+    pub max_record_bytes: usize,
+    /// Stop the run once more records than this have been rejected in all.
+    pub max_rejected: Option<u64>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: None,
+            max_record_bytes: 4 * 1024 * 1024,
+            max_rejected: None,
+        }
+    }
+}
+
+/// Why a run stopped. A bad record never stops a run; these do.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("cannot write events: {0}")]
+    Sink(io::Error),
+    #[error("cannot write the quarantine file: {0}")]
+    Quarantine(io::Error),
+    #[error("{rejected} records rejected, over the limit of {limit} (--max-rejected)")]
+    TooManyRejected { rejected: u64, limit: u64 },
+}
+
+/// What happened to every record of every input read so far.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub inputs: Vec<InputSummary>,
+}
+
+impl Summary {
+    pub fn decoded(&self) -> u64 {
+        self.inputs.iter().map(InputSummary::decoded).sum()
+    }
+    pub fn events(&self) -> u64 {
+        self.inputs.iter().map(InputSummary::events).sum()
+    }
+    pub fn skipped(&self) -> u64 {
+        self.inputs.iter().map(InputSummary::skipped).sum()
+    }
+    pub fn rejected(&self) -> u64 {
+        self.inputs.iter().map(InputSummary::rejected).sum()
+    }
+}
+
+/// One input's accounting. `records = blank + decoded + skipped + rejected`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InputSummary {
+    pub name: String,
+    pub records: u64,
+    pub blank: u64,
+    pub formats: BTreeMap<Format, FormatCounts>,
+    /// Skipped records by what they were (`event type user.session.end`).
+    pub skipped: BTreeMap<String, u64>,
+    /// Rejected records by reason.
+    pub rejected: BTreeMap<String, u64>,
+    /// The first few rejections, with position and full reason.
+    pub examples: Vec<Rejection>,
+}
+
+impl InputSummary {
+    pub fn decoded(&self) -> u64 {
+        self.formats.values().map(|c| c.decoded).sum()
+    }
+    pub fn events(&self) -> u64 {
+        self.formats.values().map(|c| c.events).sum()
+    }
+    pub fn skipped(&self) -> u64 {
+        self.formats.values().map(|c| c.skipped).sum()
+    }
+    pub fn rejected(&self) -> u64 {
+        self.rejected.values().sum()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FormatCounts {
+    /// Records that became events.
+    pub decoded: u64,
+    /// Events they became (a record can hold several steps).
+    pub events: u64,
+    /// Well-formed records of types forewarn does not use.
+    pub skipped: u64,
+}
+
+/// A rejected record: where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    pub line: u64,
+    /// 0 when the record is the whole line; n when it is the n-th record of a line.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub index: u32,
+    pub reason: String,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.index {
+            0 => write!(f, "line {}: {}", self.line, self.reason),
+            n => write!(f, "line {}, record {n}: {}", self.line, self.reason),
+        }
+    }
+}
+
+impl Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Receives each decoded event; an error ends the run (stdout closed, say).
+pub type EventSink<'s> = dyn FnMut(&AuthEvent<'_>) -> io::Result<()> + 's;
+
+/// Reads inputs into events, accounting for every record.
+pub struct Reader {
+    options: ReadOptions,
+    forced: Option<&'static dyn Decoder>,
+    summary: Summary,
+    quarantine: Option<Box<dyn Write + Send>>,
+}
+
+/// Per-input state while reading it.
+struct Cursor {
+    input: u32,
+    context: DecodeContext,
+    /// The format the input was found to be in; records of other formats are still detected
+    /// one by one.
+    current: Option<&'static dyn Decoder>,
+}
+
+impl Reader {
+    pub fn new(options: ReadOptions) -> Self {
+        let forced = options.format.and_then(decoder_for);
+        Reader {
+            options,
+            forced,
+            summary: Summary::default(),
+            quarantine: None,
+        }
+    }
+
+    /// Writes each rejected record, verbatim, with its input, line and reason, as one JSON line.
+    pub fn with_quarantine(mut self, out: Box<dyn Write + Send>) -> Self {
+        self.quarantine = Some(out);
+        self
+    }
+
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    pub fn into_summary(mut self) -> Result<Summary, ReadError> {
+        if let Some(q) = self.quarantine.as_mut() {
+            q.flush().map_err(ReadError::Quarantine)?;
+        }
+        Ok(self.summary)
+    }
+
+    /// The name of the input an event's [`RawRef::input`] points at.
+    pub fn input_name(&self, input: u32) -> Option<&str> {
+        self.summary
+            .inputs
+            .get(input as usize)
+            .map(|s| s.name.as_str())
+    }
+
+    /// Reads one input to its end. Bad records are counted, never fatal; an input that cannot
+    /// be opened is an error (and is listed in the summary with nothing read).
+    pub fn read(&mut self, input: &Input, sink: &mut EventSink<'_>) -> Result<(), ReadError> {
+        let reference_time = input.modified().unwrap_or_else(Timestamp::now);
+        let (mut stream, _) = match input::open(input) {
+            Ok(opened) => opened,
+            Err(error) => {
+                self.start_input(input.name());
+                return Err(error.into());
+            }
+        };
+        self.read_stream(&input.name(), &mut stream, reference_time, sink)
+    }
+
+    /// Reads an in-memory input (tests, benchmarks, HTTP bodies).
+    pub fn read_bytes(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        sink: &mut EventSink<'_>,
+    ) -> Result<(), ReadError> {
+        let (mut stream, _) = input::decompress(Box::new(io::Cursor::new(bytes.to_vec())))
+            .map_err(|source| InputError::Open {
+                path: name.into(),
+                source,
+            })?;
+        self.read_stream(name, &mut stream, Timestamp::now(), sink)
+    }
+
+    fn start_input(&mut self, name: String) -> u32 {
+        self.summary.inputs.push(InputSummary {
+            name,
+            ..InputSummary::default()
+        });
+        (self.summary.inputs.len() - 1) as u32
+    }
+
+    fn read_stream(
+        &mut self,
+        name: &str,
+        stream: &mut dyn BufRead,
+        reference_time: Timestamp,
+        sink: &mut EventSink<'_>,
+    ) -> Result<(), ReadError> {
+        let id = self.start_input(name.to_owned());
+        let mut cursor = Cursor {
+            input: id,
+            context: DecodeContext { reference_time },
+            current: None,
+        };
+        let head = match fill_head(stream) {
+            Ok(head) => head,
+            Err(error) => return self.reject_input(&cursor, 1, &error),
+        };
+        if let Some(reason) = binary_reason(&head) {
+            self.summary.inputs[id as usize].records += 1;
+            return self.reject(&cursor, 1, 0, None, &RecordError::Shape(reason));
+        }
+        match framing::detect_layout(&head) {
+            Layout::Lines => self.read_lines(&mut cursor, head, stream, sink),
+            Layout::Document => self.read_document(&mut cursor, head, stream, sink),
+        }
+    }
+
+    fn read_lines(
+        &mut self,
+        cursor: &mut Cursor,
+        head: Vec<u8>,
+        stream: &mut dyn BufRead,
+        sink: &mut EventSink<'_>,
+    ) -> Result<(), ReadError> {
+        let mut stream = io::Cursor::new(head).chain(stream);
+        let mut line = Vec::with_capacity(64 * 1024);
+        let limit = self.options.max_record_bytes;
+        for number in 1u64.. {
+            let status = match read_line_limited(&mut stream, &mut line, limit) {
+                Ok(Some(status)) => status,
+                Ok(None) => break,
+                Err(error) => return self.reject_input(cursor, number, &error),
+            };
+            if let LineStatus::TooLong(size) = status {
+                self.count_record(cursor.input);
+                let error = RecordError::TooLarge {
+                    size,
+                    limit: limit as u64,
+                };
+                self.reject(cursor, number, 0, None, &error)?;
+                continue;
+            }
+            let record = trim_line_end(&line);
+            if framing::line_may_hold_several(record) {
+                let split = framing::split_document(record);
+                let whole = split.records.len() == 1 && split.records[0].len() == record.len();
+                if !whole && !split.records.is_empty() {
+                    for (i, range) in split.records.into_iter().enumerate() {
+                        self.process(cursor, number, i as u32 + 1, &record[range], sink)?;
+                    }
+                    if let Some(error) = split.error {
+                        self.count_record(cursor.input);
+                        let reason = format!(
+                            "invalid JSON at byte {}: {}",
+                            error.offset + 1,
+                            error.message
+                        );
+                        self.reject(cursor, number, 0, Some(record), &RecordError::Shape(reason))?;
+                    }
+                    continue;
+                }
+            }
+            self.process(cursor, number, 0, record, sink)?;
+        }
+        Ok(())
+    }
+
+    fn read_document(
+        &mut self,
+        cursor: &mut Cursor,
+        mut buffer: Vec<u8>,
+        stream: &mut dyn BufRead,
+        sink: &mut EventSink<'_>,
+    ) -> Result<(), ReadError> {
+        let read_error = stream.read_to_end(&mut buffer).err();
+        let split = framing::split_document(&buffer);
+        let mut line = 1u64;
+        let mut counted_to = 0usize;
+        let mut last_line = 0u64;
+        let mut index_in_line = 0u32;
+        for range in split.records {
+            line += memchr::memchr_iter(b'\n', &buffer[counted_to..range.start]).count() as u64;
+            counted_to = range.start;
+            index_in_line = if line == last_line {
+                index_in_line + 1
+            } else {
+                0
+            };
+            last_line = line;
+            let record = &buffer[range];
+            if record.len() > self.options.max_record_bytes {
+                self.count_record(cursor.input);
+                let error = RecordError::TooLarge {
+                    size: record.len() as u64,
+                    limit: self.options.max_record_bytes as u64,
+                };
+                self.reject(cursor, line, index_in_line, None, &error)?;
+                continue;
+            }
+            self.process(cursor, line, index_in_line, record, sink)?;
+        }
+        if let Some(error) = split.error {
+            let at = error.offset.min(buffer.len());
+            let line = 1 + memchr::memchr_iter(b'\n', &buffer[..at]).count() as u64;
+            let reason = format!(
+                "invalid JSON document: {}; the {} bytes from here on were not read",
+                error.message,
+                buffer.len() - at
+            );
+            self.count_record(cursor.input);
+            self.reject(
+                cursor,
+                line,
+                0,
+                Some(&buffer[at..]),
+                &RecordError::Shape(reason),
+            )?;
+        }
+        if let Some(error) = read_error {
+            let line = 1 + memchr::memchr_iter(b'\n', &buffer).count() as u64;
+            return self.reject_input(cursor, line, &error);
+        }
+        Ok(())
+    }
+
+    /// Decodes one record with the input's format, falling back to detection for records of
+    /// another format in a mixed stream.
+    fn process(
+        &mut self,
+        cursor: &mut Cursor,
+        line: u64,
+        index: u32,
+        record: &[u8],
+        sink: &mut EventSink<'_>,
+    ) -> Result<(), ReadError> {
+        let summary = &mut self.summary.inputs[cursor.input as usize];
+        summary.records += 1;
+        if record.iter().all(u8::is_ascii_whitespace) {
+            summary.blank += 1;
+            return Ok(());
+        }
+        let Some(decoder) = self.forced.or(cursor.current).or_else(|| detect(record)) else {
+            let error = RecordError::UnknownFormat(describe(record));
+            return self.reject(cursor, line, index, Some(record), &error);
+        };
+        let mut chosen = decoder;
+        let mut result = decoder.decode(record, &cursor.context);
+        if self.forced.is_none() && !matches!(result, Ok(Decoded::One(_) | Decoded::Many(_))) {
+            if let Some(other) = detect(record).filter(|d| d.format() != decoder.format()) {
+                let retry = other.decode(record, &cursor.context);
+                if retry.is_ok() {
+                    chosen = other;
+                    result = retry;
+                }
+            }
+        }
+        let raw = RawRef {
+            input: cursor.input,
+            line,
+            index,
+        };
+        let decoded = match result {
+            Ok(decoded) => decoded,
+            Err(error) => return self.reject(cursor, line, index, Some(record), &error),
+        };
+        cursor.current = Some(chosen);
+        let counts = summary.formats.entry(chosen.format()).or_default();
+        match decoded {
+            Decoded::One(mut event) => {
+                counts.decoded += 1;
+                counts.events += 1;
+                event.raw = raw;
+                sink(&event).map_err(ReadError::Sink)
+            }
+            Decoded::Many(events) => {
+                counts.decoded += 1;
+                counts.events += events.len() as u64;
+                for mut event in events {
+                    event.raw = raw;
+                    sink(&event).map_err(ReadError::Sink)?;
+                }
+                Ok(())
+            }
+            Decoded::Skipped(what) => {
+                counts.skipped += 1;
+                match summary.skipped.get_mut(what.as_ref()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        summary.skipped.insert(what.into_owned(), 1);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn count_record(&mut self, input: u32) {
+        self.summary.inputs[input as usize].records += 1;
+    }
+
+    /// Counts a rejected record (already counted in `records`), keeps an example, quarantines it.
+    fn reject(
+        &mut self,
+        cursor: &Cursor,
+        line: u64,
+        index: u32,
+        record: Option<&[u8]>,
+        error: &RecordError,
+    ) -> Result<(), ReadError> {
+        let summary = &mut self.summary.inputs[cursor.input as usize];
+        *summary
+            .rejected
+            .entry(error.category().into_owned())
+            .or_default() += 1;
+        let rejection = Rejection {
+            line,
+            index,
+            reason: error.to_string(),
+        };
+        if let Some(out) = self.quarantine.as_mut() {
+            write_quarantine(out, &summary.name, &rejection, record)
+                .map_err(ReadError::Quarantine)?;
+        }
+        if summary.examples.len() < EXAMPLES_PER_INPUT {
+            summary.examples.push(rejection);
+        }
+        if let Some(limit) = self.options.max_rejected {
+            let rejected = self.summary.rejected();
+            if rejected > limit {
+                return Err(ReadError::TooManyRejected { rejected, limit });
+            }
+        }
+        Ok(())
+    }
+
+    /// The input broke off (a corrupt gzip stream, a read error): what was read stays decoded,
+    /// the rest is reported as one rejection.
+    fn reject_input(
+        &mut self,
+        cursor: &Cursor,
+        line: u64,
+        error: &io::Error,
+    ) -> Result<(), ReadError> {
+        self.count_record(cursor.input);
+        let reason = format!("input could not be read past this point: {error}");
+        self.reject(cursor, line, 0, None, &RecordError::Shape(reason))
+    }
+}
+
+fn write_quarantine(
+    out: &mut dyn Write,
+    input: &str,
+    rejection: &Rejection,
+    record: Option<&[u8]>,
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Quarantined<'a> {
+        input: &'a str,
+        line: u64,
+        #[serde(skip_serializing_if = "is_zero")]
+        index: u32,
+        reason: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record: Option<&'a str>,
+        /// Records that are not UTF-8 are kept byte for byte, base64-encoded.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record_base64: Option<String>,
+    }
+    let (text, base64) = match record.map(std::str::from_utf8) {
+        None => (None, None),
+        Some(Ok(text)) => (Some(text), None),
+        Some(Err(_)) => (None, record.map(base64)),
+    };
+    let line = Quarantined {
+        input,
+        line: rejection.line,
+        index: rejection.index,
+        reason: &rejection.reason,
+        record: text,
+        record_base64: base64,
+    };
+    serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// What an unrecognised record looks like, for the rejection reason.
+fn describe(record: &[u8]) -> String {
+    if record.first() == Some(&b'{') {
+        let keys: Vec<String> =
+            sonic_rs::from_slice::<BTreeMap<String, serde::de::IgnoredAny>>(record)
+                .map(|map| {
+                    map.into_keys()
+                        .take(6)
+                        .map(|k| format!("`{}`", truncate(&k)))
+                        .collect()
+                })
+                .unwrap_or_default();
+        if keys.is_empty() {
+            "a JSON object forewarn cannot parse".to_owned()
+        } else {
+            format!("a JSON object with keys {}", keys.join(", "))
+        }
+    } else {
+        let text = String::from_utf8_lossy(&record[..record.len().min(60)]);
+        format!("text starting `{}`", text.escape_debug())
+    }
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(40).flat_map(char::escape_debug).collect()
+}
+
+fn fill_head(stream: &mut dyn BufRead) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    stream.take(HEAD_BYTES as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Why an input is not a text log, judged from its first bytes.
+fn binary_reason(head: &[u8]) -> Option<String> {
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return Some(
+            "the input is UTF-16 text; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)".into(),
+        );
+    }
+    memchr::memchr(0, head).map(|at| {
+        format!("the input is binary (a NUL byte at offset {at}), not a text log; nothing was read")
+    })
+}
+
+enum LineStatus {
+    Complete,
+    TooLong(u64),
+}
+
+/// Reads one line into `line` (without the newline). A line longer than `limit` is consumed but
+/// not kept, so one huge line costs no memory. `None` at the end of input.
+fn read_line_limited(
+    stream: &mut dyn BufRead,
+    line: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<Option<LineStatus>> {
+    line.clear();
+    let mut total = 0usize;
+    let mut read_any = false;
+    loop {
+        let available = match stream.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if available.is_empty() {
+            break;
+        }
+        read_any = true;
+        let (take, done) = match memchr::memchr(b'\n', available) {
+            Some(n) => (n, true),
+            None => (available.len(), false),
+        };
+        if total + take <= limit {
+            line.extend_from_slice(&available[..take]);
+        }
+        total += take;
+        stream.consume(if done { take + 1 } else { take });
+        if done {
+            break;
+        }
+    }
+    if !read_any {
+        return Ok(None);
+    }
+    if total > limit {
+        line.clear();
+        return Ok(Some(LineStatus::TooLong(total as u64)));
+    }
+    Ok(Some(LineStatus::Complete))
+}
+
+fn trim_line_end(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_examples() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
+}
