@@ -29,6 +29,8 @@ pub trait Decoder: Sync {
 }
 
 /// What a record turned into.
+// Boxing the common case would cost an allocation per record on the hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Decoded<'a> {
     One(AuthEvent<'a>),
