@@ -321,17 +321,27 @@ impl Reader {
         let split = framing::split_document(&buffer);
         let mut line = 1u64;
         let mut counted_to = 0usize;
-        let mut last_line = 0u64;
+        let lines: Vec<u64> = split
+            .records
+            .iter()
+            .map(|range| {
+                line += memchr::memchr_iter(b'\n', &buffer[counted_to..range.start]).count() as u64;
+                counted_to = range.start;
+                line
+            })
+            .collect();
         let mut index_in_line = 0u32;
-        for range in split.records {
-            line += memchr::memchr_iter(b'\n', &buffer[counted_to..range.start]).count() as u64;
-            counted_to = range.start;
-            index_in_line = if line == last_line {
-                index_in_line + 1
-            } else {
-                0
+        for (i, range) in split.records.into_iter().enumerate() {
+            let line = lines[i];
+            let shares_line = |j: usize| lines.get(j) == Some(&line);
+            index_in_line = match (
+                i.checked_sub(1).is_some_and(shares_line),
+                shares_line(i + 1),
+            ) {
+                (true, _) => index_in_line + 1,
+                (false, true) => 1,
+                (false, false) => 0,
             };
-            last_line = line;
             let record = &buffer[range];
             if record.len() > self.options.max_record_bytes {
                 self.count_record(cursor.input);
