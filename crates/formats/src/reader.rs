@@ -158,6 +158,11 @@ struct Cursor {
     /// The format the input was found to be in; records of other formats are still detected
     /// one by one.
     current: Option<&'static dyn Decoder>,
+    /// Whether this input's lines may be API pages (Azure Event Hub captures hold one
+    /// `{"records":[…]}` a line). Decided on its first record, so that plain JSON lines do not
+    /// pay for the check on every line.
+    lines_may_be_pages: bool,
+    pages_seen: bool,
 }
 
 impl Reader {
@@ -217,12 +222,15 @@ impl Reader {
         bytes: &[u8],
         sink: &mut EventSink<'_>,
     ) -> Result<(), ReadError> {
-        let (mut stream, _) = input::decompress(Box::new(io::Cursor::new(bytes.to_vec())))
-            .map_err(|source| InputError::Open {
-                path: name.into(),
-                source,
-            })?;
-        self.read_stream(name, &mut stream, Timestamp::now(), sink)
+        if input::is_compressed(bytes) {
+            let (mut stream, _) = input::decompress(Box::new(io::Cursor::new(bytes.to_vec())))
+                .map_err(|source| InputError::Open {
+                    path: name.into(),
+                    source,
+                })?;
+            return self.read_stream(name, &mut stream, Timestamp::now(), sink);
+        }
+        self.read_stream(name, &mut &bytes[..], Timestamp::now(), sink)
     }
 
     fn start_input(&mut self, name: String) -> u32 {
@@ -245,6 +253,8 @@ impl Reader {
             input: id,
             context: DecodeContext { reference_time },
             current: None,
+            lines_may_be_pages: true,
+            pages_seen: false,
         };
         let head = match fill_head(stream) {
             Ok(head) => head,
@@ -286,10 +296,12 @@ impl Reader {
                 continue;
             }
             let record = trim_line_end(&line);
-            if framing::line_may_hold_several(record) {
+            let starts_array = record.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+            if (starts_array || cursor.lines_may_be_pages) && framing::line_may_hold_several(record) {
                 let split = framing::split_document(record);
                 let whole = split.records.len() == 1 && split.records[0].len() == record.len();
                 if !whole && !split.records.is_empty() {
+                    cursor.pages_seen = true;
                     for (i, range) in split.records.into_iter().enumerate() {
                         self.process(cursor, number, i as u32 + 1, &record[range], sink)?;
                     }
@@ -304,6 +316,9 @@ impl Reader {
                     }
                     continue;
                 }
+            }
+            if cursor.current.is_some() && !cursor.pages_seen {
+                cursor.lines_may_be_pages = false;
             }
             self.process(cursor, number, 0, record, sink)?;
         }

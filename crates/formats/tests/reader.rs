@@ -216,3 +216,12 @@ fn max_rejected_stops_the_run() {
         "2 records rejected, over the limit of 1 (--max-rejected)"
     );
 }
+
+#[test]
+fn json_lines_of_api_pages_are_split_on_every_line() {
+    let page = format!(r#"{{"records":[{GOOD},{GOOD}]}}"#);
+    let (events, summary) = decode_bytes("eventhub.jsonl", lines(&[&page, GOOD, &page]).as_slice());
+    let positions: Vec<_> = events.iter().map(|e| (e.raw.line, e.raw.index)).collect();
+    assert_eq!(positions, [(1, 1), (1, 2), (2, 0), (3, 1), (3, 2)]);
+    assert_eq!(summary.rejected(), 0);
+}
