@@ -19,5 +19,5 @@ FOREWARN_SAMPLES="$samples" cargo test --workspace --locked
 
 if [ -d "$samples" ]; then
     echo "== forewarn decode --stats on the shared samples"
-    cargo run --quiet --locked -- decode --stats "$samples/sshd/wazuh/log-entries-sshd.log"
+    FOREWARN_SAMPLES="$samples" ./scripts/samples.sh
 fi
