@@ -74,7 +74,7 @@ enum Action {
     UserAuthentication,
     /// IAM `ChangePassword`, `CreateLoginProfile`, `UpdateLoginProfile`.
     IamPassword,
-    /// IAM MFA device calls.
+    /// IAM calls that tie an MFA device to a user or untie it.
     IamMfa,
 }
 
@@ -95,13 +95,12 @@ impl Action {
                 "iam.amazonaws.com",
                 "ChangePassword" | "CreateLoginProfile" | "UpdateLoginProfile",
             ) => IamPassword,
+            // Not `CreateVirtualMFADevice` / `DeleteVirtualMFADevice`: they make and remove the
+            // device before it is tied to a user and after it was untied, and name no user;
+            // `EnableMFADevice` / `DeactivateMFADevice` record the change to the user.
             (
                 "iam.amazonaws.com",
-                "EnableMFADevice"
-                | "DeactivateMFADevice"
-                | "ResyncMFADevice"
-                | "CreateVirtualMFADevice"
-                | "DeleteVirtualMFADevice",
+                "EnableMFADevice" | "DeactivateMFADevice" | "ResyncMFADevice",
             ) => IamMfa,
             _ => return None,
         })
@@ -246,7 +245,11 @@ fn decode_event<'a>(action: Action, name: &str, e: Event<'a>) -> Result<Decoded<
         Subject::Caller => (caller, None),
         Subject::Named(target) => (Some(Identity::Named(target)), caller),
     };
-    let subject = subject.ok_or(RecordError::MissingField("userIdentity"))?;
+    let subject = subject.ok_or(if e.user_identity.is_some() {
+        RecordError::MissingField("userIdentity.userName")
+    } else {
+        RecordError::MissingField("userIdentity")
+    })?;
     let account_exists = subject.exists();
     let subject = subject
         .into_account()
