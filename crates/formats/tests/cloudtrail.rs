@@ -38,8 +38,13 @@ fn console_sign_in_and_root_recovery() {
     assert_eq!(
         rows(&events),
         [
-            (SessionStart, Success, None, "anaya"),
-            (AuthPassword, Failure, Some(Reason::BadPassword), "anaya"),
+            (SessionStart, Success, None, "111122223333:anaya"),
+            (
+                AuthPassword,
+                Failure,
+                Some(Reason::BadPassword),
+                "111122223333:anaya"
+            ),
             (
                 AuthPassword,
                 Failure,
@@ -47,7 +52,7 @@ fn console_sign_in_and_root_recovery() {
                 "111122223333:hidden_due_to_security_reasons"
             ),
             // MFAUsed: Yes on a failure: the password was right, the second factor was not.
-            (AuthMfa, Failure, None, "deploy-bot"),
+            (AuthMfa, Failure, None, "111122223333:deploy-bot"),
             (SessionStart, Success, None, "111122223333:root"),
             (
                 AuthPassword,
@@ -56,7 +61,7 @@ fn console_sign_in_and_root_recovery() {
                 "111122223333:root"
             ),
             (SessionStart, Success, None, "jane.doe@example.com"),
-            (AccountLookup, Success, None, "anaya"),
+            (AccountLookup, Success, None, "111122223333:anaya"),
             (SessionStart, Success, None, "ops-session"),
             (RecoveryStart, Success, None, "111122223333:root"),
             (RecoveryCodeSent, Success, None, "111122223333:root"),
@@ -143,19 +148,29 @@ fn iam_password_and_mfa_calls() {
     assert_eq!(
         rows(&events),
         [
-            (AccountPasswordChange, Success, None, "anaya"),
-            (AccountPasswordChange, Failure, None, "anaya"),
-            (AccountPasswordChange, Success, None, "deploy-bot"),
-            (AccountPasswordChange, Success, None, "svc-reports"),
+            (AccountPasswordChange, Success, None, "111122223333:anaya"),
+            (AccountPasswordChange, Failure, None, "111122223333:anaya"),
+            (
+                AccountPasswordChange,
+                Success,
+                None,
+                "111122223333:deploy-bot"
+            ),
+            (
+                AccountPasswordChange,
+                Success,
+                None,
+                "111122223333:svc-reports"
+            ),
             (
                 AccountPasswordChange,
                 Failure,
                 Some(Reason::Blocked),
-                "anaya"
+                "111122223333:anaya"
             ),
-            (AccountMfaChange, Success, None, "anaya"),
-            (AccountMfaChange, Success, None, "deploy-bot"),
-            (AccountMfaChange, Success, None, "anaya"),
+            (AccountMfaChange, Success, None, "111122223333:anaya"),
+            (AccountMfaChange, Success, None, "111122223333:deploy-bot"),
+            (AccountMfaChange, Success, None, "111122223333:anaya"),
             (AccountMfaChange, Success, None, "111122223333:root"),
         ]
     );
@@ -165,11 +180,11 @@ fn iam_password_and_mfa_calls() {
         [
             None,
             None,
-            Some("it-admin"),
-            Some("it-admin"),
-            Some("intern"),
+            Some("111122223333:it-admin"),
+            Some("111122223333:it-admin"),
+            Some("111122223333:intern"),
             None,
-            Some("it-admin"),
+            Some("111122223333:it-admin"),
             None,
             None,
         ]
@@ -213,7 +228,7 @@ fn a_log_file_an_eventbridge_delivery_and_json_lines_decode_alike() {
     );
     assert_eq!(
         (delivered[1].kind, delivered[1].account.as_ref()),
-        (Kind::AccountPasswordChange, "deploy-bot")
+        (Kind::AccountPasswordChange, "111122223333:deploy-bot")
     );
 }
 
@@ -259,7 +274,7 @@ fn typical_record() {
             Kind::AuthPassword,
             Outcome::Failure,
             Some(Reason::BadPassword),
-            "anaya"
+            "111122223333:anaya"
         )]
     );
     assert_eq!(events[0].ip, "198.51.100.23".parse().ok());

@@ -113,7 +113,7 @@ fn decode_event<'a>(action: Action, name: &str, e: Event<'a>) -> Result<Decoded<
         non_empty(e.event_time.clone()).ok_or(RecordError::MissingField("eventTime"))?;
     let time = parse_time("eventTime", &time_text)?;
     let identity = e.user_identity.as_ref();
-    let caller = identity.and_then(|u| u.name(e.recipient_account_id.as_deref()));
+    let caller = identity.and_then(|u| u.name(e.recipient_account_id.as_ref()));
     let extra = e.additional_event_data.as_ref();
     let sign_in_result = |field: &'static str| -> Result<Outcome, RecordError> {
         // Sign-in events write their result under their own name, in `responseElements`
@@ -243,7 +243,12 @@ fn decode_event<'a>(action: Action, name: &str, e: Event<'a>) -> Result<Decoded<
 
     let (subject, actor) = match subject {
         Subject::Caller => (caller, None),
-        Subject::Named(target) => (Some(Identity::Named(target)), caller),
+        // The target is an IAM user of the account the call was made in.
+        Subject::Named(name) => {
+            let account_id = non_empty(e.recipient_account_id.clone())
+                .or_else(|| identity.and_then(|u| u.account_id(None)));
+            (Some(Identity::Iam { account_id, name }), caller)
+        }
     };
     let subject = subject.ok_or(if e.user_identity.is_some() {
         RecordError::MissingField("userIdentity.userName")
@@ -382,14 +387,23 @@ enum Subject<'a> {
 }
 
 /// Who an identity is, as forewarn names accounts.
+///
+/// IAM users and the root user exist per AWS account, and signing in as one names the account
+/// (account id or alias, then user name), so forewarn qualifies them with the account id:
+/// `111122223333:anaya`, `111122223333:root`. People who sign in through IAM Identity Center or
+/// a SAML provider go by their directory name (usually an email), which is organisation-wide.
 #[derive(Debug, Clone)]
 enum Identity<'a> {
-    /// An IAM user name, a role session name or an Identity Center user name.
-    Named(Cow<'a, str>),
-    /// The account's root user: `<account id>:root`, since CloudTrail does not log its email.
+    Iam {
+        account_id: Option<Cow<'a, str>>,
+        name: Cow<'a, str>,
+    },
+    /// The root user: CloudTrail does not log its email address.
     Root(Option<Cow<'a, str>>),
     /// The entered user name does not exist; AWS logs it as `HIDDEN_DUE_TO_SECURITY_REASONS`.
     Hidden(Option<Cow<'a, str>>),
+    /// A role session name, an Identity Center or federated user name.
+    Named(Cow<'a, str>),
 }
 
 const HIDDEN: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
@@ -400,14 +414,18 @@ impl<'a> Identity<'a> {
     }
 
     fn into_account(self) -> Option<Cow<'a, str>> {
-        let qualified = |account_id: Option<Cow<'a, str>>, what: &str| match account_id {
-            Some(id) => Cow::Owned(format!("{id}:{what}")),
-            None => Cow::Owned(what.to_owned()),
+        let qualified = |account_id: Option<Cow<'a, str>>, name: Cow<'a, str>| match account_id {
+            Some(id) => Cow::Owned(format!("{id}:{name}")),
+            None => name,
         };
         match self {
+            Identity::Iam { account_id, name } => account(qualified(account_id, name)),
+            Identity::Root(id) => account(qualified(id, Cow::Borrowed("root"))),
+            Identity::Hidden(id) => account(qualified(
+                id,
+                Cow::Borrowed("hidden_due_to_security_reasons"),
+            )),
             Identity::Named(name) => account(name),
-            Identity::Root(id) => account(qualified(id, "root")),
-            Identity::Hidden(id) => account(qualified(id, "hidden_due_to_security_reasons")),
         }
     }
 }
@@ -488,59 +506,72 @@ struct SessionIssuer<'a> {
 }
 
 impl<'a> UserIdentity<'a> {
-    /// The caller's name. Each identity type names its person in a different field; see
-    /// <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html>.
-    fn name(&self, recipient_account: Option<&str>) -> Option<Identity<'a>> {
-        let user_name = non_empty(self.user_name.clone());
-        let arn = self.arn.as_deref().filter(|a| !a.is_empty());
-        let account_id = non_empty(self.account_id.clone())
-            .or_else(|| arn.and_then(arn_account).map(|a| Cow::Owned(a.to_owned())))
+    /// The AWS account the identity belongs to.
+    fn account_id(&self, recipient_account: Option<&Cow<'a, str>>) -> Option<Cow<'a, str>> {
+        non_empty(self.account_id.clone())
             .or_else(|| {
-                recipient_account
-                    .filter(|a| !a.is_empty())
-                    .map(|a| Cow::Owned(a.to_owned()))
-            });
+                self.arn
+                    .as_ref()
+                    .and_then(|arn| arn_field(arn, 4))
+                    .filter(|id| !id.is_empty())
+            })
+            .or_else(|| non_empty(recipient_account.cloned()))
+    }
+
+    /// The caller. Each identity type names its person in a different field; see
+    /// <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html>.
+    fn name(&self, recipient_account: Option<&Cow<'a, str>>) -> Option<Identity<'a>> {
+        let user_name = non_empty(self.user_name.clone());
+        let account_id = self.account_id(recipient_account);
         if user_name.as_deref() == Some(HIDDEN) {
             return Some(Identity::Hidden(account_id));
         }
-        let arn_tail = || {
-            arn.and_then(|a| a.rsplit_once('/'))
-                .map(|(_, tail)| tail)
-                .filter(|t| !t.is_empty())
-                .map(|t| Cow::Owned(t.to_owned()))
-        };
+        let arn_tail = || self.arn.as_ref().and_then(|arn| after_last(arn, '/'));
         // `principalId` of a role session is `<role id>:<session name>`.
-        let principal_tail = || {
-            self.principal_id
-                .as_deref()
-                .and_then(|p| p.split_once(':'))
-                .map(|(_, tail)| tail)
-                .filter(|t| !t.is_empty())
-                .map(|t| Cow::Owned(t.to_owned()))
-        };
+        let principal_tail = || self.principal_id.as_ref().and_then(|p| after_last(p, ':'));
         let issuer = || {
             self.session_context
                 .as_ref()
                 .and_then(|c| c.session_issuer.as_ref())
                 .and_then(|i| non_empty(i.user_name.clone()))
         };
-        let name = match self.kind.as_deref() {
-            Some("Root") => return Some(Identity::Root(account_id)),
-            // The session name: the federated user's email for SSO and most SAML set-ups.
-            Some("AssumedRole") => arn_tail()
-                .or_else(principal_tail)
-                .or(user_name)
-                .or_else(issuer),
-            Some("FederatedUser") => arn_tail().or_else(principal_tail).or(user_name),
-            _ => user_name.or_else(arn_tail),
-        };
-        name.map(Identity::Named)
+        Some(match self.kind.as_deref() {
+            Some("Root") => Identity::Root(account_id),
+            Some("IAMUser") => Identity::Iam {
+                account_id,
+                name: user_name.or_else(arn_tail)?,
+            },
+            // The session name: the person's email for Identity Center and most SAML set-ups.
+            Some("AssumedRole") => Identity::Named(
+                arn_tail()
+                    .or_else(principal_tail)
+                    .or(user_name)
+                    .or_else(issuer)?,
+            ),
+            Some("FederatedUser") => {
+                Identity::Named(arn_tail().or_else(principal_tail).or(user_name)?)
+            }
+            // Identity Center (`Unknown`), SAML and web-identity users: the directory's name.
+            _ => Identity::Named(user_name.or_else(arn_tail)?),
+        })
     }
 }
 
-/// The account id of `arn:partition:service::account:resource`.
-fn arn_account(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
+/// The text after the last `separator`, borrowed from the record when it can be.
+fn after_last<'a>(text: &Cow<'a, str>, separator: char) -> Option<Cow<'a, str>> {
+    let tail = match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.rsplit_once(separator)?.1),
+        Cow::Owned(text) => Cow::Owned(text.rsplit_once(separator)?.1.to_owned()),
+    };
+    (!tail.is_empty()).then_some(tail)
+}
+
+/// Field `n` of `arn:partition:service:region:account:resource`.
+fn arn_field<'a>(arn: &Cow<'a, str>, n: usize) -> Option<Cow<'a, str>> {
+    match arn {
+        Cow::Borrowed(arn) => arn.split(':').nth(n).map(Cow::Borrowed),
+        Cow::Owned(arn) => arn.split(':').nth(n).map(|f| Cow::Owned(f.to_owned())),
+    }
 }
 
 #[derive(Deserialize)]
@@ -607,42 +638,60 @@ mod tests {
     fn identity(json: &str) -> Option<Cow<'static, str>> {
         let identity: UserIdentity<'_> = sonic_rs::from_str(json).unwrap();
         identity
-            .name(Some("999999999999"))
+            .name(Some(&Cow::Borrowed("999999999999")))
             .and_then(Identity::into_account)
             .map(|a| Cow::Owned(a.into_owned()))
     }
 
     #[test]
     fn names_each_identity_type() {
-        assert_eq!(
-            identity(r#"{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/Anaya","userName":"Anaya"}"#).as_deref(),
-            Some("anaya")
-        );
-        assert_eq!(
-            identity(r#"{"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333","userName":"root"}"#).as_deref(),
-            Some("111122223333:root")
-        );
-        assert_eq!(
-            identity(r#"{"type":"Root","arn":"arn:aws:iam::111122223333:root"}"#).as_deref(),
-            Some("111122223333:root")
-        );
-        assert_eq!(
-            identity(r#"{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0a1b/Jane@Example.com","principalId":"AROAEXAMPLE:Jane@Example.com"}"#).as_deref(),
-            Some("jane@example.com")
-        );
-        assert_eq!(
-            identity(r#"{"type":"AssumedRole","sessionContext":{"sessionIssuer":{"type":"Role","userName":"Deploy"}}}"#).as_deref(),
-            Some("deploy")
-        );
-        assert_eq!(
-            identity(r#"{"type":"IAMUser","accountId":"111122223333","userName":"HIDDEN_DUE_TO_SECURITY_REASONS"}"#).as_deref(),
-            Some("111122223333:hidden_due_to_security_reasons")
-        );
-        assert_eq!(
-            identity(r#"{"type":"Unknown","principalId":"111122223333","arn":"","accountId":"111122223333","userName":"user1"}"#).as_deref(),
-            Some("user1")
-        );
-        assert_eq!(identity(r#"{"type":"IAMUser"}"#), None);
+        let cases = [
+            (
+                r#"{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/Anaya","userName":"Anaya"}"#,
+                Some("111122223333:anaya"),
+            ),
+            // Without an account id or ARN, the account the event was recorded in.
+            (
+                r#"{"type":"IAMUser","userName":"Anaya"}"#,
+                Some("999999999999:anaya"),
+            ),
+            (
+                r#"{"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333","userName":"root"}"#,
+                Some("111122223333:root"),
+            ),
+            (
+                r#"{"type":"Root","arn":"arn:aws:iam::111122223333:root"}"#,
+                Some("111122223333:root"),
+            ),
+            (
+                r#"{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0a1b/Jane@Example.com","principalId":"AROAEXAMPLE:Jane@Example.com"}"#,
+                Some("jane@example.com"),
+            ),
+            (
+                r#"{"type":"AssumedRole","principalId":"AROAEXAMPLE:ci-runner"}"#,
+                Some("ci-runner"),
+            ),
+            (
+                r#"{"type":"AssumedRole","sessionContext":{"sessionIssuer":{"type":"Role","userName":"Deploy"}}}"#,
+                Some("deploy"),
+            ),
+            (
+                r#"{"type":"FederatedUser","arn":"arn:aws:sts::111122223333:federated-user/Bob"}"#,
+                Some("bob"),
+            ),
+            (
+                r#"{"type":"IAMUser","accountId":"111122223333","userName":"HIDDEN_DUE_TO_SECURITY_REASONS"}"#,
+                Some("111122223333:hidden_due_to_security_reasons"),
+            ),
+            (
+                r#"{"type":"Unknown","principalId":"111122223333","arn":"","accountId":"111122223333","userName":"user1"}"#,
+                Some("user1"),
+            ),
+            (r#"{"type":"Unknown","accountId":"111122223333"}"#, None),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(identity(json).as_deref(), expected, "{json}");
+        }
     }
 
     #[test]
