@@ -137,7 +137,7 @@ fn decode_event<'a>(action: Action, name: &str, e: Event<'a>) -> Result<Decoded<
     };
 
     let mut events: Vec<(Kind, Outcome, Option<Reason>)> = Vec::with_capacity(2);
-    let mut subject = Subject::Caller;
+    let mut target = Target::Caller;
     let mut channel = None;
     match action {
         ConsoleLogin => {
@@ -231,20 +231,20 @@ fn decode_event<'a>(action: Action, name: &str, e: Event<'a>) -> Result<Decoded<
             let (outcome, reason) = api_result(&e);
             events.push((kind, outcome, reason));
             // An administrator acting on a user names the user in the request.
-            let target = e
+            let named = e
                 .request_parameters
                 .as_ref()
                 .and_then(|r| non_empty(r.user_name.clone()));
-            if let Some(target) = target {
-                subject = Subject::Named(target);
+            if let Some(name) = named {
+                target = Target::IamUser(name);
             }
         }
     }
 
-    let (subject, actor) = match subject {
-        Subject::Caller => (caller, None),
-        // The target is an IAM user of the account the call was made in.
-        Subject::Named(name) => {
+    let (subject, actor) = match target {
+        Target::Caller => (caller, None),
+        // An IAM user of the account the call was made in.
+        Target::IamUser(name) => {
             let account_id = non_empty(e.recipient_account_id.clone())
                 .or_else(|| identity.and_then(|u| u.account_id(None)));
             (Some(Identity::Iam { account_id, name }), caller)
@@ -256,12 +256,12 @@ fn decode_event<'a>(action: Action, name: &str, e: Event<'a>) -> Result<Decoded<
         RecordError::MissingField("userIdentity")
     })?;
     let account_exists = subject.exists();
-    let subject = subject
+    let subject_account = subject
         .into_account()
         .ok_or(RecordError::MissingField("userIdentity.userName"))?;
     let actor = actor
         .and_then(Identity::into_account)
-        .filter(|a| *a != subject);
+        .filter(|a| *a != subject_account);
     let (ip, source_host) = match non_empty(e.source_ip_address) {
         Some(text) => match parse_ip(&text) {
             Some(ip) => (Some(ip), None),
@@ -278,7 +278,7 @@ fn decode_event<'a>(action: Action, name: &str, e: Event<'a>) -> Result<Decoded<
     let mut out: Vec<AuthEvent<'a>> = events
         .into_iter()
         .map(|(kind, outcome, reason)| {
-            let mut event = AuthEvent::new(time, kind, outcome, subject.clone());
+            let mut event = AuthEvent::new(time, kind, outcome, subject_account.clone());
             event.reason = reason;
             event.account_exists = (reason == Some(Reason::UnknownAccount)).then_some(false);
             event.actor = actor.clone();
@@ -381,9 +381,11 @@ fn api_result(e: &Event<'_>) -> (Outcome, Option<Reason>) {
     }
 }
 
-enum Subject<'a> {
+/// Whose account an event is about.
+enum Target<'a> {
     Caller,
-    Named(Cow<'a, str>),
+    /// An administrator acted on this IAM user.
+    IamUser(Cow<'a, str>),
 }
 
 /// Who an identity is, as forewarn names accounts.
