@@ -70,14 +70,11 @@ fn decode_activity(activity: Activity<'_>) -> Result<Decoded<'_>, RecordError> {
         .as_ref()
         .and_then(|id| id.application_name.as_deref())
         .ok_or(RecordError::MissingField("id.applicationName"))?;
-    let mapped: Vec<(Mapping, &Params<'_>)> = events
-        .iter()
-        .filter_map(|event| {
-            let name = event.name.as_deref()?;
-            map_event(application, name, &event.parameters).map(|m| (m, &event.parameters))
-        })
-        .collect();
-    if mapped.is_empty() {
+    let mut mapped = events.iter().filter_map(|event| {
+        let name = event.name.as_deref()?;
+        map_event(application, name, &event.parameters).map(|m| (m, &event.parameters))
+    });
+    let Some(first) = mapped.next() else {
         let name = events
             .iter()
             .find_map(|e| e.name.as_deref())
@@ -85,14 +82,12 @@ fn decode_activity(activity: Activity<'_>) -> Result<Decoded<'_>, RecordError> {
         return Ok(Decoded::Skipped(Cow::Owned(format!(
             "event type {application}/{name}"
         ))));
-    }
+    };
     let time_text = id
         .as_ref()
         .and_then(|id| id.time.as_deref())
         .filter(|t| !t.trim().is_empty())
         .ok_or(RecordError::MissingField("id.time"))?;
-    let time = parse_time("id.time", time_text)?;
-    let actor_email = actor.and_then(|a| non_empty(a.email));
     let (ip, source_host) = match non_empty(ip_address) {
         Some(text) => match parse_ip(&text) {
             Some(ip) => (Some(ip), None),
@@ -106,22 +101,52 @@ fn decode_activity(activity: Activity<'_>) -> Result<Decoded<'_>, RecordError> {
             (country, n.ip_asn.0)
         })
         .unwrap_or((None, None));
+    let shared = Shared {
+        time: parse_time("id.time", time_text)?,
+        actor_email: actor.and_then(|a| non_empty(a.email)),
+        ip,
+        source_host,
+        country,
+        asn,
+    };
 
-    let mut out = Vec::with_capacity(mapped.len());
-    for (m, params) in mapped {
+    // Nearly every activity holds one event: no list unless there are more.
+    let first = shared.event(first)?;
+    let Some(second) = mapped.next() else {
+        return Ok(Decoded::One(first));
+    };
+    let mut all = vec![first, shared.event(second)?];
+    for rest in mapped {
+        all.push(shared.event(rest)?);
+    }
+    Ok(Decoded::Many(all))
+}
+
+/// What every event of one activity has in common.
+struct Shared<'a> {
+    time: Timestamp,
+    actor_email: Option<Cow<'a, str>>,
+    ip: Option<std::net::IpAddr>,
+    source_host: Option<Cow<'a, str>>,
+    country: Option<Country>,
+    asn: Option<u32>,
+}
+
+impl<'a> Shared<'a> {
+    fn event(&self, (m, params): (Mapping<'a>, &Params<'a>)) -> Result<AuthEvent<'a>, RecordError> {
         let (account_raw, actor_raw, missing) = match m.subject {
-            Subject::Actor => (actor_email.clone(), None, "actor.email"),
+            Subject::Actor => (self.actor_email.clone(), None, "actor.email"),
             Subject::Affected => (
                 params
                     .affected_email
                     .clone()
-                    .or_else(|| actor_email.clone()),
+                    .or_else(|| self.actor_email.clone()),
                 None,
                 "actor.email",
             ),
             Subject::UserEmail => (
                 params.user_email.clone(),
-                actor_email.clone(),
+                self.actor_email.clone(),
                 "parameters.USER_EMAIL",
             ),
         };
@@ -130,13 +155,13 @@ fn decode_activity(activity: Activity<'_>) -> Result<Decoded<'_>, RecordError> {
             .ok_or(RecordError::MissingField(missing))?;
         let actor = actor_raw.and_then(account).filter(|a| *a != subject);
         let time = match m.time {
-            EventTime::Activity => time,
+            EventTime::Activity => self.time,
             // Account warnings are filed after the sign-in they are about; its own time is
             // what lines up with the rest of the evidence.
             EventTime::LoginTimestamp => params
                 .login_timestamp
                 .and_then(|micros| Timestamp::from_microsecond(micros).ok())
-                .unwrap_or(time),
+                .unwrap_or(self.time),
         };
         let mut event = AuthEvent::new(time, m.kind, m.outcome, subject);
         event.reason = m.reason;
@@ -144,18 +169,12 @@ fn decode_activity(activity: Activity<'_>) -> Result<Decoded<'_>, RecordError> {
         event.channel_target = m.channel_target;
         event.risk = m.risk;
         event.actor = actor;
-        event.ip = ip;
-        event.source_host = source_host.clone();
-        event.country = country;
-        event.asn = asn;
-        out.push(event);
+        event.ip = self.ip;
+        event.source_host = self.source_host.clone();
+        event.country = self.country;
+        event.asn = self.asn;
+        Ok(event)
     }
-    if out.len() == 1 {
-        if let Some(event) = out.pop() {
-            return Ok(Decoded::One(event));
-        }
-    }
-    Ok(Decoded::Many(out))
 }
 
 /// Whose account an event is about.
