@@ -590,7 +590,7 @@ fn skip(what: &'static str) -> Parsed<'static> {
 }
 
 fn decode_message<'m>(meta: &Meta<'_>, message: &'m str) -> Decoded<'m> {
-    let message = strip_solaris_id(message.trim());
+    let message = strip_solaris_id(strip_kernel_time(message.trim()));
     let (program, pam_tag) = program_name(meta.program);
     let parsed = if program.is_empty() {
         skip("syslog line without a program tag")
@@ -627,6 +627,28 @@ fn strip_solaris_id(message: &str) -> &str {
         }
     }
     message
+}
+
+/// Messages relayed through the kernel log carry `kernel: [  970.699396]` (or
+/// `kernel:[12970.699398]:`) before the program's own text.
+fn strip_kernel_time(message: &str) -> &str {
+    let Some(rest) = message.strip_prefix("kernel:") else {
+        return message;
+    };
+    let Some(rest) = rest.trim_start().strip_prefix('[') else {
+        return message;
+    };
+    let Some((stamp, rest)) = rest.split_once(']') else {
+        return message;
+    };
+    if !stamp
+        .trim()
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return message;
+    }
+    rest.strip_prefix(':').unwrap_or(rest).trim_start()
 }
 
 fn pam_or_skip<'m>(program: &str, message: &'m str) -> Parsed<'m> {
