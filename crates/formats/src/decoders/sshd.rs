@@ -651,14 +651,15 @@ fn strip_kernel_time(message: &str) -> &str {
     rest.strip_prefix(':').unwrap_or(rest).trim_start()
 }
 
+/// Another program's line: a PAM authentication failure, or skipped under the program's name
+/// (lower-cased, so `CRON` and `cron` count together).
 fn pam_or_skip<'m>(program: &str, message: &'m str) -> Parsed<'m> {
-    match pam_failure(message) {
-        Some(parsed) => parsed,
-        None if message.contains("pam_") || message.starts_with("(pam_") => {
-            skip("pam message other than an authentication failure")
-        }
-        None => Parsed::Skip(Cow::Owned(format!("program {}", truncate(program, 32)))),
-    }
+    pam_failure(message).unwrap_or_else(|| {
+        Parsed::Skip(Cow::Owned(format!(
+            "program {}",
+            truncate(&program.to_ascii_lowercase(), 32)
+        )))
+    })
 }
 
 fn events<'m>(meta: &Meta<'_>, step: Step<'m>) -> Decoded<'m> {
@@ -1634,7 +1635,7 @@ mod tests {
     fn other_programs_and_other_sshd_messages_are_skipped() {
         assert_eq!(
             skipped("Jun 21 17:17:01 h CRON[1]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"),
-            "pam message other than an authentication failure"
+            "program cron"
         );
         assert_eq!(
             skipped("Jun 21 17:17:01 h systemd[1]: Started Session 5."),
