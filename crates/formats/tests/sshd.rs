@@ -41,17 +41,17 @@ fn without_year(lines: String) -> String {
 fn auth_log_from_a_debian_host() {
     let (events, summary) = common::decode_fixture("sshd/auth.log");
     let input = &summary.inputs[0];
-    assert_eq!(input.records, 36);
+    assert_eq!(input.records, 37);
     assert_eq!(summary.rejected(), 0, "{:?}", input.examples);
     // The file starts with a cron line and is still read as sshd.
     assert_eq!(input.formats.keys().collect::<Vec<_>>(), [&Format::Sshd]);
-    assert_eq!(summary.decoded() + summary.skipped(), 36);
+    assert_eq!(summary.decoded() + summary.skipped(), 37);
 
     let failures = events
         .iter()
         .filter(|e| e.outcome == Outcome::Failure)
         .count();
-    assert_eq!(failures, 22);
+    assert_eq!(failures, 24);
     let s = steps(&events);
     use Kind::*;
     use Outcome::*;
@@ -86,15 +86,20 @@ fn auth_log_from_a_debian_host() {
         "support".into()
     )));
 
-    let root_failures: Vec<_> = events
-        .iter()
-        .filter(|e| e.account == "root" && e.ip == ip("203.0.113.45"))
-        .collect();
+    let connection = |session: &str| {
+        events
+            .iter()
+            .filter(|e| e.session.as_deref() == Some(session))
+            .collect::<Vec<_>>()
+    };
+    let root_failures = connection("sshd[48310]@bastion");
     // pam_unix's line, three `Failed password`, MaxAuthTries, and pam_unix's summary.
     assert_eq!(root_failures.len(), 6);
     assert!(root_failures
         .iter()
-        .all(|e| e.session.as_deref() == Some("sshd[48310]@bastion")));
+        .all(|e| e.account == "root" && e.ip == ip("203.0.113.45")));
+    // rsyslog's `message repeated 2 times: [ … ]` is two attempts.
+    assert_eq!(connection("sshd[48600]@bastion").len(), 2);
 
     let spoofed = events
         .iter()

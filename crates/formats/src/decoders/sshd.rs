@@ -589,8 +589,36 @@ fn skip(what: &'static str) -> Parsed<'static> {
     Parsed::Skip(Cow::Borrowed(what))
 }
 
+/// rsyslog folds identical lines into `message repeated N times: [ MESSAGE]`; each repeat was
+/// a real attempt, so the message decodes N times. N is rsyslog's, but bounded all the same.
+const MAX_REPEATS: usize = 1000;
+
 fn decode_message<'m>(meta: &Meta<'_>, message: &'m str) -> Decoded<'m> {
-    let message = strip_solaris_id(strip_kernel_time(message.trim()));
+    let message = message.trim();
+    if let Some((times, inner)) = repeated(message) {
+        return match decode_one_message(meta, inner) {
+            Decoded::One(event) => Decoded::Many(vec![event; times]),
+            Decoded::Many(events) => {
+                let count = events.len() * times;
+                Decoded::Many(events.into_iter().cycle().take(count).collect())
+            }
+            skipped => skipped,
+        };
+    }
+    decode_one_message(meta, message)
+}
+
+/// `message repeated 3 times: [ Failed password for root from 203.0.113.1 port 22 ssh2]`.
+fn repeated(message: &str) -> Option<(usize, &str)> {
+    let rest = message.strip_prefix("message repeated ")?;
+    let (times, rest) = rest.split_once(" times: [")?;
+    let times: usize = times.parse().ok()?;
+    let inner = rest.strip_suffix(']')?.trim();
+    Some((times.clamp(1, MAX_REPEATS), inner))
+}
+
+fn decode_one_message<'m>(meta: &Meta<'_>, message: &'m str) -> Decoded<'m> {
+    let message = strip_solaris_id(strip_kernel_time(message));
     let (program, pam_tag) = program_name(meta.program);
     let parsed = if program.is_empty() {
         skip("syslog line without a program tag")
@@ -1629,6 +1657,23 @@ mod tests {
             .decode(br#"{"SYSLOG_IDENTIFIER":"sshd","MESSAGE":"x"}"#, &context())
             .unwrap_err();
         assert_eq!(err, RecordError::MissingField("__REALTIME_TIMESTAMP"));
+    }
+
+    #[test]
+    fn rsyslog_repeats_decode_once_per_repeat() {
+        let line = "Jun 21 16:47:48 web1 sshd[13709]: message repeated 3 times: [ Failed password for root from 203.0.113.7 port 50273 ssh2]";
+        let Decoded::Many(events) = Sshd.decode(line.as_bytes(), &context()).unwrap() else {
+            panic!("three events")
+        };
+        assert_eq!(events.len(), 3);
+        assert!(events
+            .iter()
+            .all(|e| e.account == "root" && e.reason == Some(Reason::BadPassword)));
+        let line = "Jun 21 16:47:48 web1 sshd[13709]: message repeated 99999999999 times: [ Accepted password for root from 203.0.113.7 port 50273 ssh2]";
+        let Decoded::Many(events) = Sshd.decode(line.as_bytes(), &context()).unwrap() else {
+            panic!("bounded repeats")
+        };
+        assert_eq!(events.len(), 2 * MAX_REPEATS);
     }
 
     #[test]
