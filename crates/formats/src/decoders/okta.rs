@@ -836,9 +836,9 @@ fn known(value: &str) -> bool {
         || value.eq_ignore_ascii_case("null"))
 }
 
-/// A `published` that an export replaced with a placeholder (`redacted`, `[REDACTED]`, `***`):
-/// the record is well formed but carries no time to place it on.
-fn is_redacted(value: &str) -> bool {
+/// A time that an export replaced with a placeholder (`redacted`, `[REDACTED]`, `***`): the
+/// record is well formed but carries no time to place it on. Shared with the Auth0 decoder.
+pub(super) fn is_redacted(value: &str) -> bool {
     let value = value.trim().trim_matches(['[', ']', '<', '>', '(', ')']);
     value.eq_ignore_ascii_case("redacted")
         || (!value.is_empty() && value.bytes().all(|b| b == b'*'))
@@ -852,7 +852,7 @@ fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
     (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
-fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+pub(super) fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
     find_ignore_case(haystack, needle).is_some()
 }
 
