@@ -17,7 +17,7 @@ use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Risk};
 use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time};
-use super::okta::lenient::{Obj, Str};
+use super::okta::lenient::{Obj, Str, Text};
 use super::okta::{contains_ignore_case, is_redacted};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
@@ -55,9 +55,9 @@ impl Decoder for Auth0 {
 #[derive(Deserialize)]
 struct Log<'a> {
     #[serde(default, borrow)]
-    date: Option<Cow<'a, str>>,
+    date: Text<'a>,
     #[serde(default, borrow, rename = "type")]
-    code: Option<Cow<'a, str>>,
+    code: Text<'a>,
     #[serde(default, borrow)]
     description: Str<'a>,
     #[serde(default, borrow)]
@@ -138,8 +138,8 @@ struct LocationInfo<'a> {
 }
 
 fn decode_log(log: Log<'_>) -> Result<Decoded<'_>, RecordError> {
-    let date = log.date.ok_or(RecordError::MissingField("date"))?;
-    let code = log.code.ok_or(RecordError::MissingField("type"))?;
+    let date = log.date.require("date")?;
+    let code = log.code.require("type")?;
     if is_redacted(&date) {
         return Ok(Decoded::Skipped(Cow::Owned(format!(
             "event type {code} with `date` redacted"
@@ -151,6 +151,13 @@ fn decode_log(log: Log<'_>) -> Result<Decoded<'_>, RecordError> {
         return Ok(Decoded::Skipped(Cow::Owned(format!("event type {code}"))));
     };
 
+    // Auth0 fills `user_id` on a success only for a user it found.
+    let found_user = rule.outcome == Outcome::Success
+        && log
+            .user_id
+            .0
+            .as_deref()
+            .is_some_and(|id| !id.trim().is_empty());
     let details = log.details.0.unwrap_or_default();
     let body = details.body.0.unwrap_or_default();
     // `user_name` is the identifier typed or the user's login; requests that name no user yet
@@ -178,7 +185,7 @@ fn decode_log(log: Log<'_>) -> Result<Decoded<'_>, RecordError> {
 
     let mut event = AuthEvent::new(time, rule.kind, rule.outcome, name);
     event.reason = rule.reason;
-    event.account_exists = rule.account_exists;
+    event.account_exists = rule.account_exists.or(found_user.then_some(true));
     event.ip = log.ip.0.as_deref().and_then(parse_ip);
     event.user_agent = non_empty(log.user_agent.0);
     event.session = non_empty(details.session_id.0);
@@ -436,4 +443,40 @@ fn factor_in_description(description: &str) -> Option<Channel> {
     let open = description.rfind('(')?;
     let close = description[open..].find(')')? + open;
     channel_named(&description[open + 1..close])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_in_descriptions() {
+        assert_eq!(
+            description_reason("Wrong email or password."),
+            Some(Reason::BadPassword)
+        );
+        assert_eq!(
+            description_reason("User does not exist."),
+            Some(Reason::UnknownAccount)
+        );
+        assert_eq!(description_reason("user is blocked"), Some(Reason::Blocked));
+        assert_eq!(
+            description_reason("Unable to configure verification page."),
+            None
+        );
+    }
+
+    #[test]
+    fn factors_in_descriptions() {
+        assert_eq!(
+            factor_in_description("Guardian - Enrollment complete (sms)"),
+            Some(Channel::Sms)
+        );
+        assert_eq!(
+            factor_in_description("Guardian - Enrollment complete (voice)"),
+            Some(Channel::App)
+        );
+        assert_eq!(factor_in_description("Enrollment complete"), None);
+        assert_eq!(factor_in_description("odd )( text"), None);
+    }
 }

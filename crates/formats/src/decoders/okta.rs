@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Risk};
 use serde::Deserialize;
 
-use self::lenient::{Obj, Str, U32};
+use self::lenient::{Obj, Str, Text, U32};
 use super::common::{account, contains, parse_ip, parse_time};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
@@ -44,7 +44,7 @@ impl Decoder for Okta {
         _context: &DecodeContext,
     ) -> Result<Decoded<'a>, RecordError> {
         let log: LogEvent<'a> = sonic_rs::from_slice(record)?;
-        if log.published.is_none() {
+        if matches!(log.published, Text::Absent) {
             if let Some(hook) = log.data.0 {
                 return decode_hook(hook);
             }
@@ -57,9 +57,9 @@ impl Decoder for Okta {
 #[derive(Deserialize)]
 struct LogEvent<'a> {
     #[serde(default, borrow)]
-    published: Option<Cow<'a, str>>,
+    published: Text<'a>,
     #[serde(default, borrow, rename = "eventType", alias = "eventtype")]
-    event_type: Option<Cow<'a, str>>,
+    event_type: Text<'a>,
     #[serde(default, borrow)]
     outcome: Obj<OutcomeField<'a>>,
     #[serde(default, borrow)]
@@ -281,12 +281,8 @@ fn decode_hook<'a>(hook: HookData<'a>) -> Result<Decoded<'a>, RecordError> {
 
 /// One `LogEvent`: an event, or skipped with the reason the summary counts.
 fn decode_event<'a>(log: LogEvent<'a>) -> Result<Decoded<'a>, RecordError> {
-    let published = log
-        .published
-        .ok_or(RecordError::MissingField("published"))?;
-    let event_type = log
-        .event_type
-        .ok_or(RecordError::MissingField("eventType"))?;
+    let published = log.published.require("published")?;
+    let event_type = log.event_type.require("eventType")?;
     if is_redacted(&published) {
         return Ok(Decoded::Skipped(Cow::Owned(format!(
             "event type {event_type} with `published` redacted"
@@ -885,6 +881,8 @@ pub(super) mod lenient {
 
     use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+    use crate::RecordError;
+
     /// An object of type `T`, or nothing when the field holds another JSON type.
     pub struct Obj<T>(pub Option<T>);
 
@@ -901,6 +899,94 @@ pub(super) mod lenient {
     /// A non-negative integer that fits in 32 bits (or a string of one), or nothing.
     #[derive(Default)]
     pub struct U32(pub Option<u32>);
+
+    /// A field that must hold a string (a time, an event type): the string, or what the field
+    /// held instead, so the error can name the field and say what was wrong with it.
+    #[derive(Default)]
+    pub enum Text<'a> {
+        /// Absent or `null`.
+        #[default]
+        Absent,
+        Str(Cow<'a, str>),
+        /// Another JSON type, named for the error message.
+        Wrong(&'static str),
+    }
+
+    impl<'a> Text<'a> {
+        /// The string, or the error a person can act on.
+        pub fn require(self, field: &'static str) -> Result<Cow<'a, str>, RecordError> {
+            match self {
+                Text::Str(text) => Ok(text),
+                Text::Absent => Err(RecordError::MissingField(field)),
+                Text::Wrong(found) => Err(RecordError::invalid(
+                    field,
+                    format!("expected a string, found {found}"),
+                )),
+            }
+        }
+    }
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Visit<'a>(PhantomData<&'a ()>);
+
+            impl<'de: 'a, 'a> Visitor<'de> for Visit<'a> {
+                type Value = Text<'a>;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a string")
+                }
+
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                    Ok(Text::Str(Cow::Borrowed(v)))
+                }
+
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                    Ok(Text::Str(Cow::Owned(v.to_owned())))
+                }
+
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                    Ok(Text::Str(Cow::Owned(v)))
+                }
+
+                fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                    Ok(Text::Wrong("a boolean"))
+                }
+
+                fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                    Ok(Text::Wrong("a number"))
+                }
+
+                fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                    Ok(Text::Wrong("a number"))
+                }
+
+                fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                    Ok(Text::Wrong("a number"))
+                }
+
+                fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                    Ok(Text::Absent)
+                }
+
+                fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                    Ok(Text::Absent)
+                }
+
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(Text::Wrong("an array"))
+                }
+
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(Text::Wrong("an object"))
+                }
+            }
+
+            deserializer.deserialize_any(Visit(PhantomData))
+        }
+    }
 
     /// What a lenient field makes of the JSON types it does not want.
     trait Fallback: Sized {
@@ -1373,3 +1459,87 @@ static COUNTRIES: &[(&str, &str)] = &[
     ("Åland", "AX"),
     ("Åland islands", "AX"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn country_table_is_sorted_lower_case_and_valid() {
+        for pair in COUNTRIES.windows(2) {
+            assert!(pair[0].0.as_bytes() < pair[1].0.as_bytes(), "{pair:?}");
+        }
+        for (name, code) in COUNTRIES {
+            assert!(!name.bytes().any(|b| b.is_ascii_uppercase()), "{name}");
+            assert!(Country::new(code).is_ok(), "{code}");
+        }
+    }
+
+    #[test]
+    fn country_names_as_okta_writes_them() {
+        let code = |name| country_code(name).map(|c| c.to_string());
+        assert_eq!(code("United States").as_deref(), Some("US"));
+        assert_eq!(code("united kingdom").as_deref(), Some("GB"));
+        assert_eq!(code("Russia").as_deref(), Some("RU"));
+        assert_eq!(code("Korea, Republic of").as_deref(), Some("KR"));
+        assert_eq!(code("The Netherlands").as_deref(), Some("NL"));
+        assert_eq!(code("Côte d'Ivoire").as_deref(), Some("CI"));
+        assert_eq!(code("Springfield"), None);
+        assert_eq!(code(""), None);
+    }
+
+    #[test]
+    fn risk_levels_in_both_shapes() {
+        assert_eq!(
+            risk_level("{reasons=Anomalous Device, level=HIGH}"),
+            Some(Risk::High)
+        );
+        assert_eq!(risk_level("{level=LOW}"), Some(Risk::Low));
+        assert_eq!(
+            risk_level(r#""risk":{"level":"MEDIUM"},"behaviors":{}"#),
+            Some(Risk::Medium)
+        );
+        assert_eq!(risk_level("{reasons=none}"), None);
+        assert_eq!(risk_level("level"), None);
+    }
+
+    #[test]
+    fn redacted_times() {
+        for text in ["redacted", "REDACTED", "[REDACTED]", "<redacted>", "***"] {
+            assert!(is_redacted(text), "{text}");
+        }
+        for text in ["", "2024-05-02T08:20:11Z", "yesterday"] {
+            assert!(!is_redacted(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn factor_channels() {
+        assert_eq!(
+            factor_channel("User set up SMS_FACTOR factor"),
+            Some(Channel::Sms)
+        );
+        assert_eq!(factor_channel("OKTA_VERIFY_PUSH"), Some(Channel::App));
+        assert_eq!(factor_channel("Email"), Some(Channel::Email));
+        assert_eq!(factor_channel("User reset FIDO_WEBAUTHN factor"), None);
+        assert_eq!(factor_channel("Password"), None);
+    }
+
+    #[test]
+    fn failure_reasons() {
+        assert_eq!(
+            password_reason("INVALID_CREDENTIALS"),
+            Some(Reason::BadPassword)
+        );
+        assert_eq!(password_reason("VERIFICATION_ERROR"), None);
+        assert_eq!(
+            password_reason("FastPass declined phishing attempt"),
+            Some(Reason::Blocked)
+        );
+        assert_eq!(
+            mfa_reason("User rejected Okta push verify"),
+            Some(Reason::MfaDenied)
+        );
+        assert_eq!(mfa_reason("INVALID_CREDENTIALS"), Some(Reason::BadCode));
+    }
+}
