@@ -52,12 +52,13 @@ fn typical_record_fills_every_field_okta_carries() {
 #[test]
 fn sign_in_and_mfa_event_types() {
     let (events, summary) = common::decode_fixture("okta/signin.jsonl");
-    assert_eq!(only_okta(&summary), (22, 3, 0));
+    assert_eq!(only_okta(&summary), (23, 4, 0));
     let skipped = &summary.inputs[0].skipped;
     for why in [
         "event type user.session.end",
         "event type policy.evaluate_sign_on with outcome ALLOW",
         "event type security.threat.detected without a user",
+        "event type security.request.blocked without a user",
     ] {
         assert_eq!(skipped.get(why), Some(&1), "{why}: {skipped:?}");
     }
@@ -170,7 +171,8 @@ fn sign_in_and_mfa_event_types() {
             Outcome::Success,
             None,
         ),
-        // MFA bypass attempt, sign-on policy DENY, app sign-on policy denial, ThreatInsight DENY
+        // MFA bypass attempt, sign-on policy DENY, app sign-on policy denial, ThreatInsight DENY,
+        // a blocklisted network zone
         (
             "2024-05-02T08:25:10Z",
             Kind::AuthMfa,
@@ -191,6 +193,12 @@ fn sign_in_and_mfa_event_types() {
         ),
         (
             "2024-05-02T08:26:45Z",
+            Kind::AuthPassword,
+            Outcome::Failure,
+            Some(Reason::Blocked),
+        ),
+        (
+            "2024-05-02T08:27:10Z",
             Kind::AuthPassword,
             Outcome::Failure,
             Some(Reason::Blocked),

@@ -340,8 +340,8 @@ fn decode_event<'a>(log: LogEvent<'a>) -> Result<Decoded<'a>, RecordError> {
         }
     };
     let Some(subject) = subject else {
-        // ThreatInsight reports sources, not users, for spraying and scanning.
-        if matches!(rule, Rule::Threat) {
+        // ThreatInsight and blocklists report sources, not users, for spraying and scanning.
+        if matches!(rule, Rule::Threat | Rule::RequestBlocked) {
             return Ok(Decoded::Skipped(Cow::Owned(format!(
                 "event type {event_type} without a user"
             ))));
@@ -501,6 +501,8 @@ enum Rule {
     AppDenied,
     /// ThreatInsight; only a blocked request is used.
     Threat,
+    /// A request refused by a network zone or location blocklist.
+    RequestBlocked,
     Lockout,
     Reset,
     PasswordChange,
@@ -532,6 +534,7 @@ fn rule_for(event_type: &str) -> Option<Rule> {
         "policy.evaluate_sign_on" => Rule::PolicyEvaluation,
         "application.policy.sign_on.deny_access" => Rule::AppDenied,
         "security.threat.detected" => Rule::Threat,
+        "security.request.blocked" => Rule::RequestBlocked,
         "user.account.lock" | "user.account.lock.limit" => Rule::Lockout,
         "user.account.reset_password" => Rule::Reset,
         "user.account.update_password" => Rule::PasswordChange,
@@ -691,6 +694,12 @@ fn map(rule: Rule, verdict: Verdict, okta_reason: &str, password: bool) -> Optio
             },
             _ => return None,
         },
+        Rule::RequestBlocked => of(
+            Kind::AuthPassword,
+            Outcome::Failure,
+            Some(Reason::Blocked),
+            Actor,
+        ),
         // The event records that the account was locked: that happened, whatever the failed
         // sign-in that caused it logged as its result.
         Rule::Lockout => of(Kind::AccountLockout, Outcome::Success, None, Target),
