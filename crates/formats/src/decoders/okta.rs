@@ -323,22 +323,7 @@ fn decode_event<'a>(log: LogEvent<'a>) -> Result<Decoded<'a>, RecordError> {
         ))));
     };
 
-    // Whose account: the user who signed in, or the user an admin or Okta acted on.
-    let actor = log.actor.0.filter(usable);
-    let subject_is_actor = match mapped.subject {
-        Subject::Actor => actor
-            .as_ref()
-            .is_some_and(|a| a.kind.0.as_deref().is_none_or(|k| k == "User")),
-        Subject::Target => log.target.user.is_none(),
-    };
-    let (subject, acting) = if subject_is_actor {
-        (actor, None)
-    } else {
-        match log.target.user {
-            Some(user) => (Some(user), actor),
-            None => (actor, None),
-        }
-    };
+    let (subject, acting) = whose(mapped.subject, log.actor.0, log.target.user);
     let Some(subject) = subject else {
         // ThreatInsight and blocklists report sources, not users, for spraying and scanning.
         if matches!(rule, Rule::Threat | Rule::RequestBlocked) {
@@ -359,6 +344,7 @@ fn decode_event<'a>(log: LogEvent<'a>) -> Result<Decoded<'a>, RecordError> {
 
     let mut event = AuthEvent::new(time, mapped.kind, mapped.outcome, name);
     event.reason = mapped.reason;
+    event.risk = vendor_risk(&debug).or(mapped.risk);
     // Okta resolves the principal of a sign-in to a user id only when the user exists; for an
     // identifier that names no user it logs the id `unknown`.
     event.account_exists = match subject.id.0.as_deref().map(str::trim) {
@@ -413,26 +399,47 @@ fn decode_event<'a>(log: LogEvent<'a>) -> Result<Decoded<'a>, RecordError> {
             .or_else(|| log.target.authenticator.as_deref().and_then(factor_channel)),
         _ => None,
     });
-    event.risk = debug
-        .risk
+    Ok(Decoded::One(event))
+}
+
+/// The principal whose account an event is about, and the one who acted when that is someone
+/// else: the user signing in for a user's own steps; the user an admin or Okta acted on for
+/// account changes. Principals without a usable name count as absent.
+fn whose<'a>(
+    subject: Subject,
+    actor: Option<Principal<'a>>,
+    target_user: Option<Principal<'a>>,
+) -> (Option<Principal<'a>>, Option<Principal<'a>>) {
+    let actor = actor.filter(usable);
+    let actor_first = match subject {
+        Subject::Actor => actor
+            .as_ref()
+            .is_some_and(|a| a.kind.0.as_deref().is_none_or(|k| k == "User")),
+        Subject::Target => target_user.is_none(),
+    };
+    match target_user {
+        Some(user) if !actor_first => (Some(user), actor),
+        _ => (actor, None),
+    }
+}
+
+/// Okta's own verdict: the risk engine's level, in `debugData.risk` or in the JSON of
+/// `logOnlySecurityData`; failing that, ThreatInsight's suspicion of the source.
+fn vendor_risk(debug: &DebugData<'_>) -> Option<Risk> {
+    if let Some(level) = debug.risk.0.as_deref().and_then(risk_level) {
+        return Some(level);
+    }
+    if let Some(data) = debug.log_only_security_data.0.as_deref() {
+        if let Some(level) = data.find("\"risk\"").and_then(|at| risk_level(&data[at..])) {
+            return Some(level);
+        }
+    }
+    debug
+        .threat_suspected
         .0
         .as_deref()
-        .and_then(risk_level)
-        .or_else(|| {
-            let data = debug.log_only_security_data.0?;
-            let at = data.find("\"risk\"")?;
-            risk_level(&data[at..])
-        })
-        .or_else(|| {
-            debug
-                .threat_suspected
-                .0
-                .as_deref()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("true"))
-                .then_some(Risk::High)
-        })
-        .or(mapped.risk);
-    Ok(Decoded::One(event))
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("true"))
+        .then_some(Risk::High)
 }
 
 /// `outcome.result` (System Log API, `LogOutcome`).
