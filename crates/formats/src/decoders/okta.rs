@@ -297,8 +297,8 @@ fn decode_event<'a>(log: LogEvent<'a>) -> Result<Decoded<'a>, RecordError> {
     };
     let outcome = log.outcome.0.unwrap_or_default();
     let verdict = Verdict::of(outcome.result.0.as_deref());
-    let okta_reason = outcome.reason.0;
-    let okta_reason = okta_reason.as_deref().unwrap_or("");
+    let reason_text = outcome.reason.0;
+    let okta_reason = reason_text.as_deref().unwrap_or("");
     let debug = log
         .debug_context
         .0
