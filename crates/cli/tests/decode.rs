@@ -15,7 +15,8 @@ fn forewarn(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .spawn()
         .expect("the binary runs");
     let mut pipe = child.stdin.take().expect("stdin is piped");
-    pipe.write_all(stdin.unwrap_or_default()).expect("stdin accepts input");
+    pipe.write_all(stdin.unwrap_or_default())
+        .expect("stdin accepts input");
     drop(pipe);
     child.wait_with_output().expect("the binary finishes")
 }
@@ -29,14 +30,24 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 #[test]
 fn prints_native_lines_with_the_raw_reference() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "a.jsonl", &format!("{GOOD}\nnot json\n{GOOD}\n"));
+    let file = write(
+        dir.path(),
+        "a.jsonl",
+        &format!("{GOOD}\nnot json\n{GOOD}\n"),
+    );
     let out = forewarn(&["decode", &file], None);
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let events: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(events.len(), 2);
     assert_eq!(events[0]["account"], "jane.doe@example.com");
-    assert_eq!(events[1]["raw"], serde_json::json!({"input": file, "line": 3}));
+    assert_eq!(
+        events[1]["raw"],
+        serde_json::json!({"input": file, "line": 3})
+    );
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("line 2: invalid JSON"), "{stderr}");
 }
@@ -61,7 +72,15 @@ fn stats_as_json_account_for_every_record() {
     write(dir.path(), "a.jsonl", &format!("{GOOD}\n{{\"x\":1}}\n\n"));
     std::fs::create_dir(dir.path().join("nested")).unwrap();
     write(dir.path(), "nested/b.json", &format!("[{GOOD},\n{GOOD}]"));
-    let out = forewarn(&["decode", "--stats", "--json", &dir.path().display().to_string()], None);
+    let out = forewarn(
+        &[
+            "decode",
+            "--stats",
+            "--json",
+            &dir.path().display().to_string(),
+        ],
+        None,
+    );
     assert!(out.status.success(), "{out:?}");
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let inputs = summary["inputs"].as_array().unwrap();
@@ -69,7 +88,10 @@ fn stats_as_json_account_for_every_record() {
     assert_eq!(inputs[0]["records"], 3);
     assert_eq!(inputs[0]["blank"], 1);
     assert_eq!(inputs[0]["formats"]["native"]["decoded"], 1);
-    assert_eq!(inputs[0]["rejected"]["missing field `time`"], 1, "{summary}");
+    assert_eq!(
+        inputs[0]["rejected"]["missing field `time`"], 1,
+        "{summary}"
+    );
     assert_eq!(inputs[1]["formats"]["native"]["events"], 2);
 }
 
@@ -81,7 +103,10 @@ fn a_missing_input_fails_the_run_but_the_others_are_read() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("cannot open /no/such/input.jsonl"), "{stderr}");
+    assert!(
+        stderr.contains("cannot open /no/such/input.jsonl"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -90,7 +115,10 @@ fn max_rejected_and_quarantine() {
     let file = write(dir.path(), "a.jsonl", "bad 1\nbad 2\nbad 3\n");
     let quarantine = dir.path().join("q.jsonl");
     let q = quarantine.display().to_string();
-    let out = forewarn(&["decode", "--quarantine", &q, "--max-rejected", "1", &file], None);
+    let out = forewarn(
+        &["decode", "--quarantine", &q, "--max-rejected", "1", &file],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("over the limit of 1"), "{stderr}");
@@ -104,13 +132,20 @@ fn an_unknown_format_name_lists_the_known_ones() {
     let out = forewarn(&["decode", "--format", "splunk", "-"], None);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("unknown format `splunk`") && stderr.contains("okta"), "{stderr}");
+    assert!(
+        stderr.contains("unknown format `splunk`") && stderr.contains("okta"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn attacker_controlled_text_cannot_drive_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "a.log", "\u{1b}]0;pwned\u{7}\u{1b}[2J not a log\n");
+    let file = write(
+        dir.path(),
+        "a.log",
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J not a log\n",
+    );
     let out = forewarn(&["decode", "--stats", &file], None);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");

@@ -34,20 +34,27 @@ fn decode(c: &mut Criterion) {
             continue;
         };
         group.throughput(Throughput::Elements(EVENTS as u64));
-        group.bench_function(format!("{}/{}B", format.name(), bytes.len() / EVENTS), |b| {
-            b.iter(|| {
-                let mut reader = Reader::new(ReadOptions::default());
-                let mut count = 0usize;
-                reader
-                    .read_bytes("bench", &bytes, &mut |event| {
-                        count += event.account.len();
-                        Ok(())
-                    })
-                    .expect("in-memory input");
-                assert_eq!(reader.summary().rejected(), 0, "{format}: typical record rejected");
-                count
-            })
-        });
+        group.bench_function(
+            format!("{}/{}B", format.name(), bytes.len() / EVENTS),
+            |b| {
+                b.iter(|| {
+                    let mut reader = Reader::new(ReadOptions::default());
+                    let mut count = 0usize;
+                    reader
+                        .read_bytes("bench", &bytes, &mut |event| {
+                            count += event.account.len();
+                            Ok(())
+                        })
+                        .expect("in-memory input");
+                    assert_eq!(
+                        reader.summary().rejected(),
+                        0,
+                        "{format}: typical record rejected"
+                    );
+                    count
+                })
+            },
+        );
     }
     group.finish();
 }

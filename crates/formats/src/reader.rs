@@ -297,7 +297,8 @@ impl Reader {
             }
             let record = trim_line_end(&line);
             let starts_array = record.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-            if (starts_array || cursor.lines_may_be_pages) && framing::line_may_hold_several(record) {
+            if (starts_array || cursor.lines_may_be_pages) && framing::line_may_hold_several(record)
+            {
                 let split = framing::split_document(record);
                 let whole = split.records.len() == 1 && split.records[0].len() == record.len();
                 if !whole && !split.records.is_empty() {

@@ -417,7 +417,7 @@ fn bad_records_are_rejected_with_the_field_to_fix() {
     );
     assert_eq!(
         reasons[2],
-        "invalid `published`: `02/05/2024 08:20` is not an RFC 3339 time"
+        "invalid `published`: `02/05/2024 08:20` is not an RFC 3339 time (like 2019-08-14T03:12:55Z)"
     );
     let skipped: Vec<_> = input.skipped.keys().map(String::as_str).collect();
     assert_eq!(

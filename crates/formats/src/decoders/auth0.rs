@@ -17,8 +17,8 @@ use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Risk};
 use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time};
-use super::okta::lenient::{Obj, Str, Text};
-use super::okta::{contains_ignore_case, is_redacted};
+use super::common::{contains_ignore_case, is_redacted};
+use super::lenient::{Obj, Str, Text};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct Auth0;

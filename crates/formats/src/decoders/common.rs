@@ -62,6 +62,27 @@ pub fn truncate(text: &str, max: usize) -> Cow<'_, str> {
     }
 }
 
+/// A time that an export replaced with a placeholder (`redacted`, `[REDACTED]`, `***`): the
+/// record is well formed but carries no time to place it on.
+pub fn is_redacted(value: &str) -> bool {
+    let value = value.trim().trim_matches(['[', ']', '<', '>', '(', ')']);
+    value.eq_ignore_ascii_case("redacted")
+        || (!value.is_empty() && value.bytes().all(|b| b == b'*'))
+}
+
+pub fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() || h.len() < n.len() {
+        return None;
+    }
+    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+/// Whether `needle` occurs in `haystack`, ASCII case ignored.
+pub fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    find_ignore_case(haystack, needle).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ pub mod common;
 mod ecs;
 mod entra;
 mod gws;
+mod lenient;
 mod m365;
 mod native;
 mod ocsf;
