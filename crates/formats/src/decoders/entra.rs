@@ -236,6 +236,7 @@ struct Envelope<'a> {
     result_type: Option<Code<'a>>,
     caller_ip_address: Option<Cow<'a, str>>,
     result: Option<Cow<'a, str>>,
+    correlation_id: Option<Cow<'a, str>>,
     present: bool,
 }
 
@@ -248,6 +249,7 @@ impl<'a> Envelope<'a> {
             result_type: body.result_type.take(),
             caller_ip_address: body.caller_ip_address.take(),
             result: body.result.take(),
+            correlation_id: body.correlation_id.take(),
             present: true,
         }
     }
@@ -449,13 +451,10 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
     };
 
     let mut base = AuthEvent::new(time, Kind::SessionStart, Outcome::Success, who);
-    match non_empty(body.ip_address).or(non_empty(envelope.caller_ip_address)) {
-        Some(text) => match parse_ip(&text) {
-            Some(ip) => base.ip = Some(ip),
-            None => base.source_host = Some(text),
-        },
-        None => {}
-    }
+    set_source(
+        &mut base,
+        non_empty(body.ip_address).or(non_empty(envelope.caller_ip_address)),
+    );
     base.user_agent = non_empty(body.user_agent);
     base.device_id = body.device_detail.and_then(|d| non_empty(d.device_id));
     base.country = body.location.and_then(|l| l.0);
@@ -463,7 +462,9 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
         .autonomous_system_number
         .as_ref()
         .and_then(Code::as_u32);
-    base.session = non_empty(body.session_id).or_else(|| non_empty(body.correlation_id));
+    base.session = non_empty(body.session_id)
+        .or_else(|| non_empty(body.correlation_id))
+        .or_else(|| non_empty(envelope.correlation_id));
     base.risk = risk(
         body.risk_level_during_sign_in.as_deref(),
         body.risk_level_aggregated.as_deref(),
@@ -499,8 +500,30 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
             .as_ref()
             .and_then(|m| m.auth_detail.as_deref()),
         mfa_step.and_then(|s| s.authentication_step_result_detail.as_deref()),
-    ];
+    ]
+    .map(|d| d.unwrap_or(""));
+    Ok(sign_in_events(
+        base,
+        result,
+        code,
+        password_passed,
+        mfa_method.and_then(mfa_channel),
+        &details,
+    ))
+}
 
+/// Turns a sign-in's result into events, given everything else about it in `base`.
+/// `password_passed`: the record shows the password step succeeded; `details`: the texts that
+/// may say why a second factor failed (empty strings where the record has none). Shared with
+/// the Microsoft 365 decoder.
+pub(super) fn sign_in_events<'a>(
+    mut base: AuthEvent<'a>,
+    result: SignInResult,
+    code: i64,
+    password_passed: bool,
+    channel: Option<Channel>,
+    details: &[&str],
+) -> Decoded<'a> {
     use SignInResult::*;
     let (kind, outcome, reason, exists) = match result {
         Granted => (Kind::SessionStart, Outcome::Success, None, Some(true)),
@@ -510,15 +533,14 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
         } => (Kind::AuthPassword, Outcome::Failure, reason, account_exists),
         PasswordAccepted => (Kind::AuthPassword, Outcome::Success, None, Some(true)),
         MfaRequired | MfaFailed => {
-            let texts = || details.iter().flatten().copied();
             // An interrupt has no failure reason unless Entra says the factor was denied.
-            let denied = texts().any(|d| contains_ci(d, "mfa denied"));
+            let denied = details.iter().any(|d| contains_ci(d, "mfa denied"));
             let reason = if result == MfaFailed || denied {
-                mfa_failure_reason(texts())
+                mfa_failure_reason(details.iter().copied())
             } else {
                 None
             };
-            base.channel = mfa_method.and_then(mfa_channel);
+            base.channel = channel;
             (Kind::AuthMfa, Outcome::Failure, reason, Some(true))
         }
         Blocked => (
@@ -528,11 +550,7 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
             Some(true),
         ),
         Failed => (Kind::SessionStart, Outcome::Failure, None, None),
-        Interrupt => {
-            return Ok(Decoded::Skipped(Cow::Owned(format!(
-                "sign-in status {code}"
-            ))))
-        }
+        Interrupt => return Decoded::Skipped(Cow::Owned(format!("sign-in status {code}"))),
     };
     base.account_exists = exists;
     // Past the password, a refusal still tells that the attacker holds the password: say so
@@ -547,10 +565,10 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
     base.kind = kind;
     base.outcome = outcome;
     base.reason = reason;
-    Ok(match password {
+    match password {
         Some(password) => Decoded::Many(vec![password, base]),
         None => Decoded::One(base),
-    })
+    }
 }
 
 /// Why a second factor failed, from the "MFA denied; …" texts Entra writes in
@@ -630,6 +648,16 @@ fn risk(during: Option<&str>, aggregated: Option<&str>, state: Option<&str>) -> 
         _ => None,
     };
     level(during).max(level(aggregated))
+}
+
+/// The request's source: an address when it parses as one, else the text as a host name.
+pub(super) fn set_source<'a>(event: &mut AuthEvent<'a>, source: Option<Cow<'a, str>>) {
+    if let Some(text) = source {
+        match parse_ip(&text) {
+            Some(ip) => event.ip = Some(ip),
+            None => event.source_host = Some(text),
+        }
+    }
 }
 
 pub(super) fn contains_ci(haystack: &str, needle: &str) -> bool {
@@ -931,15 +959,10 @@ fn audit<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Reco
     let source = initiator_ip
         .or_else(|| detail_value("ipaddr"))
         .or_else(|| non_empty(envelope.caller_ip_address));
-    if let Some(text) = source {
-        match parse_ip(&text) {
-            Some(ip) => base.ip = Some(ip),
-            None => base.source_host = Some(text),
-        }
-    }
+    set_source(&mut base, source);
     base.user_agent = non_empty(body.user_agent).or_else(|| detail_value("User-Agent"));
     // The steps of one reset flow share a correlation id: it is the flow's session.
-    base.session = non_empty(body.correlation_id);
+    base.session = non_empty(body.correlation_id).or_else(|| non_empty(envelope.correlation_id));
 
     let mut events: Vec<AuthEvent<'a>> = class
         .steps
