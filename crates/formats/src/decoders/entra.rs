@@ -38,14 +38,19 @@ impl Decoder for Entra {
     }
 
     fn sniff(&self, record: &[u8]) -> bool {
+        // Each shape is recognised by keys other than its timestamp too, so that a record
+        // missing its time is rejected for that rather than as an unknown format.
         let azure_monitor = contains(record, b"\"category\"")
             && contains(record, b"\"properties\"")
             && (contains(record, b"\"operationName\"") || contains(record, b"\"operationname\""));
-        azure_monitor
-            || (contains(record, b"\"createdDateTime\"")
-                && contains(record, b"\"userPrincipalName\""))
-            || (contains(record, b"\"activityDateTime\"")
-                && contains(record, b"\"activityDisplayName\""))
+        let sign_in = contains(record, b"\"userPrincipalName\"")
+            && (contains(record, b"\"createdDateTime\"")
+                || contains(record, b"\"conditionalAccessStatus\"")
+                || contains(record, b"\"clientAppUsed\""));
+        let audit = contains(record, b"\"activityDisplayName\"")
+            && (contains(record, b"\"activityDateTime\"")
+                || contains(record, b"\"loggedByService\""));
+        azure_monitor || sign_in || audit
     }
 
     fn decode<'a>(
@@ -651,7 +656,12 @@ fn risk(during: Option<&str>, aggregated: Option<&str>, state: Option<&str>) -> 
 }
 
 /// The request's source: an address when it parses as one, else the text as a host name.
+/// Azure Monitor writes `<null>` where it has no address.
 pub(super) fn set_source<'a>(event: &mut AuthEvent<'a>, source: Option<Cow<'a, str>>) {
+    let source = source.filter(|t| {
+        let t = t.trim();
+        !t.is_empty() && !t.eq_ignore_ascii_case("<null>") && !t.eq_ignore_ascii_case("null")
+    });
     if let Some(text) = source {
         match parse_ip(&text) {
             Some(ip) => event.ip = Some(ip),

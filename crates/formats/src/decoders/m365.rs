@@ -37,9 +37,10 @@ impl Decoder for M365 {
     }
 
     fn sniff(&self, record: &[u8]) -> bool {
+        // `CreationTime` is not required, so that a record missing it is still recognised and
+        // rejected for that rather than as an unknown format.
         let has = |a: &[u8], b: &[u8]| contains(record, a) || contains(record, b);
-        has(b"\"CreationTime\"", b"\"creationtime\"")
-            && has(b"\"Operation\"", b"\"operation\"")
+        has(b"\"Operation\"", b"\"operation\"")
             && (has(b"\"Workload\"", b"\"workload\"") || has(b"\"RecordType\"", b"\"recordtype\""))
     }
 
