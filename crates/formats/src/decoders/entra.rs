@@ -1122,10 +1122,26 @@ impl<'de> Deserialize<'de> for Location {
             fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(Location(None))
             }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Location(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Location(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Location(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Location(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Location(None))
+            }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut country = None;
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    if key == "countryOrRegion" {
+                while let Some(key) = map.next_key::<Key>()? {
+                    if key.is("countryOrRegion") {
                         let value: Text<'de> = map.next_value()?;
                         country = value.0.and_then(|c| Country::new(c.trim()).ok());
                     } else {
@@ -1136,6 +1152,44 @@ impl<'de> Deserialize<'de> for Location {
             }
         }
         deserializer.deserialize_any(LocationVisitor)
+    }
+}
+
+/// A map key kept inline (the keys forewarn looks for are short), so that reading the keys of
+/// a hand-visited object allocates nothing, where serde's `Cow<str>` would copy each one.
+pub(super) struct Key {
+    bytes: [u8; 32],
+    /// `None` for a key too long to be one forewarn looks for.
+    len: Option<usize>,
+}
+
+impl Key {
+    /// Whether the key is `name`, ASCII case ignored.
+    pub(super) fn is(&self, name: &str) -> bool {
+        self.len
+            .and_then(|n| self.bytes.get(..n))
+            .is_some_and(|k| k.eq_ignore_ascii_case(name.as_bytes()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let mut bytes = [0u8; 32];
+                let len = bytes.get_mut(..v.len()).map(|slot| {
+                    slot.copy_from_slice(v.as_bytes());
+                    v.len()
+                });
+                Ok(Key { bytes, len })
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
     }
 }
 

@@ -24,8 +24,8 @@ use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_time, truncate};
 use super::entra::{
-    classify_activity, classify_code, contains_ci, set_source, sign_in_events, Code, SignInResult,
-    Subject, Text,
+    classify_activity, classify_code, contains_ci, set_source, sign_in_events, Code, Key,
+    SignInResult, Subject, Text,
 };
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
@@ -544,8 +544,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for EntryOrNot<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entry = Entry::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    let is = |n: &str| key.eq_ignore_ascii_case(n);
+                while let Some(key) = map.next_key::<Key>()? {
+                    let is = |n: &str| key.is(n);
                     if is("Name") {
                         entry.name = map.next_value::<Text<'de>>()?.0;
                     } else if is("Value") || is("NewValue") {
