@@ -134,6 +134,8 @@ struct Body<'a> {
     sign_in_event_types: Option<Vec<Text<'a>>>,
     #[serde(default, borrow)]
     service_principal_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    is_interactive: Text<'a>,
 
     // directoryAudit.
     #[serde(default, borrow)]
@@ -311,10 +313,13 @@ pub(super) enum SignInResult {
     },
     /// The password was right but the sign-in could not finish (it has expired).
     PasswordAccepted,
-    /// A second factor was required and not (yet) satisfied in this request: an interrupt that a
-    /// later record with the same correlation id usually completes, or the end of a flow that
-    /// cannot do MFA (legacy protocols, password sprays).
-    MfaRequired,
+    /// A second factor was asked for (strong authentication required, presented MFA expired,
+    /// external MFA): in an interactive flow the challenge is shown and a later record with the
+    /// same correlation id gives the answer. A client that cannot be challenged (legacy
+    /// protocols, password sprays against them) ends there.
+    MfaChallenged,
+    /// A second factor is required but the user has none registered and must enroll first.
+    MfaUnregistered,
     /// The second factor was attempted and failed (500121).
     MfaFailed,
     /// Policy refused the sign-in after the user was identified: Conditional Access, risk,
@@ -357,7 +362,8 @@ pub(super) fn classify_code(code: i64) -> SignInResult {
         50055 | 50144 => PasswordAccepted,
         // Enrollment required (interactive / not), strong auth required (interrupt / not),
         // presented MFA expired, external security challenge not satisfied.
-        50072 | 50074 | 50076 | 50078 | 50079 | 50158 => MfaRequired,
+        50074 | 50076 | 50078 | 50158 => MfaChallenged,
+        50072 | 50079 => MfaUnregistered,
         500121 => MfaFailed,
         // Conditional Access and security policy refusals, assignment required, risk.
         50005 | 50105 | 50131 | 50135 | 53000 | 53001 | 53002 | 53003 | 53004 | 53010 | 53011
@@ -507,27 +513,49 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
         mfa_step.and_then(|s| s.authentication_step_result_detail.as_deref()),
     ]
     .map(|d| d.unwrap_or(""));
-    Ok(sign_in_events(
-        base,
-        result,
+    let interactive = if envelope.category.as_deref().is_some_and(|c| {
+        c.trim()
+            .eq_ignore_ascii_case("NonInteractiveUserSignInLogs")
+    }) {
+        Some(false)
+    } else {
+        match body.is_interactive.0.as_deref().map(str::trim) {
+            Some(t) if t.eq_ignore_ascii_case("true") => Some(true),
+            Some(t) if t.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    };
+    let facts = SignInFacts {
         code,
         password_passed,
-        mfa_method.and_then(mfa_channel),
-        &details,
-    ))
+        channel: mfa_method.and_then(mfa_channel),
+        interactive,
+        details: &details,
+    };
+    Ok(sign_in_events(base, result, &facts))
 }
 
-/// Turns a sign-in's result into events, given everything else about it in `base`.
-/// `password_passed`: the record shows the password step succeeded; `details`: the texts that
-/// may say why a second factor failed (empty strings where the record has none). Shared with
+/// What a sign-in record says beyond its code, for [`sign_in_events`].
+pub(super) struct SignInFacts<'t> {
+    /// The AADSTS code, for naming skipped interrupts.
+    pub code: i64,
+    /// The record shows the password step succeeded.
+    pub password_passed: bool,
+    /// The second factor's channel, when the record names the method.
+    pub channel: Option<Channel>,
+    /// Whether the user was at the keyboard (`isInteractive`, or the Azure Monitor category),
+    /// when the record says.
+    pub interactive: Option<bool>,
+    /// Texts that may say why a second factor failed; empty strings where the record has none.
+    pub details: &'t [&'t str],
+}
+
+/// Turns a sign-in's result into events, given everything else about it in `base`. Shared with
 /// the Microsoft 365 decoder.
 pub(super) fn sign_in_events<'a>(
     mut base: AuthEvent<'a>,
     result: SignInResult,
-    code: i64,
-    password_passed: bool,
-    channel: Option<Channel>,
-    details: &[&str],
+    facts: &SignInFacts<'_>,
 ) -> Decoded<'a> {
     use SignInResult::*;
     let (kind, outcome, reason, exists) = match result {
@@ -537,16 +565,22 @@ pub(super) fn sign_in_events<'a>(
             account_exists,
         } => (Kind::AuthPassword, Outcome::Failure, reason, account_exists),
         PasswordAccepted => (Kind::AuthPassword, Outcome::Success, None, Some(true)),
-        MfaRequired | MfaFailed => {
-            // An interrupt has no failure reason unless Entra says the factor was denied.
-            let denied = details.iter().any(|d| contains_ci(d, "mfa denied"));
-            let reason = if result == MfaFailed || denied {
-                mfa_failure_reason(details.iter().copied())
+        MfaChallenged | MfaUnregistered | MfaFailed => {
+            let details = || facts.details.iter().copied();
+            let denied = details().any(|d| contains_ci(d, "mfa denied"));
+            let (outcome, reason) = if result == MfaFailed || denied {
+                (Outcome::Failure, mfa_failure_reason(details()))
+            } else if result == MfaChallenged && facts.interactive != Some(false) {
+                // A challenge put to the user, as a push or code sent is for other formats:
+                // the answer, if any, is another record.
+                (Outcome::Success, None)
             } else {
-                None
+                // Asked of a client that cannot answer, or of a user with nothing to answer
+                // with: the second factor stopped the sign-in.
+                (Outcome::Failure, None)
             };
-            base.channel = channel;
-            (Kind::AuthMfa, Outcome::Failure, reason, Some(true))
+            base.channel = facts.channel;
+            (Kind::AuthMfa, outcome, reason, Some(true))
         }
         Blocked => (
             Kind::SessionStart,
@@ -555,12 +589,15 @@ pub(super) fn sign_in_events<'a>(
             Some(true),
         ),
         Failed => (Kind::SessionStart, Outcome::Failure, None, None),
-        Interrupt => return Decoded::Skipped(Cow::Owned(format!("sign-in status {code}"))),
+        Interrupt => return Decoded::Skipped(Cow::Owned(format!("sign-in status {}", facts.code))),
     };
     base.account_exists = exists;
     // Past the password, a refusal still tells that the attacker holds the password: say so
     // as its own step when the record shows the password step passed.
-    let past_password = matches!(result, MfaRequired | MfaFailed | Blocked) && password_passed;
+    let past_password = matches!(
+        result,
+        MfaChallenged | MfaUnregistered | MfaFailed | Blocked
+    ) && facts.password_passed;
     let password = past_password.then(|| {
         let mut event = base.clone();
         event.kind = Kind::AuthPassword;
@@ -1219,7 +1256,8 @@ mod tests {
                 account_exists: Some(false)
             }
         ));
-        assert_eq!(classify_code(50074), SignInResult::MfaRequired);
+        assert_eq!(classify_code(50074), SignInResult::MfaChallenged);
+        assert_eq!(classify_code(50079), SignInResult::MfaUnregistered);
         assert_eq!(classify_code(500121), SignInResult::MfaFailed);
         assert_eq!(classify_code(53003), SignInResult::Blocked);
         assert_eq!(classify_code(50140), SignInResult::Interrupt);
@@ -1311,14 +1349,29 @@ mod tests {
     }
 
     #[test]
-    fn an_mfa_interrupt_has_no_reason() {
+    fn an_mfa_challenge_is_a_success_unless_the_client_cannot_answer() {
         let e = events(
-            r#"{"createdDateTime":"2025-01-15T08:15:23Z","userPrincipalName":"a@example.com","status":{"errorCode":50074}}"#,
+            r#"{"createdDateTime":"2025-01-15T08:15:23Z","userPrincipalName":"a@example.com","isInteractive":true,"status":{"errorCode":50074}}"#,
+        );
+        assert_eq!(
+            (e[0].kind, e[0].outcome, e[0].reason),
+            (Kind::AuthMfa, Outcome::Success, None)
+        );
+        let e = events(
+            r#"{"createdDateTime":"2025-01-15T08:15:23Z","userPrincipalName":"a@example.com","isInteractive":false,"clientAppUsed":"IMAP4","status":{"errorCode":50076}}"#,
         );
         assert_eq!(
             (e[0].kind, e[0].outcome, e[0].reason),
             (Kind::AuthMfa, Outcome::Failure, None)
         );
+        let e = events(
+            r#"{"time":"2025-01-15 08:15:23","category":"NonInteractiveUserSignInLogs","operationName":"Sign-in activity","properties":{"userPrincipalName":"a@example.com","status":{"errorCode":50076}}}"#,
+        );
+        assert_eq!(e[0].outcome, Outcome::Failure);
+        let e = events(
+            r#"{"createdDateTime":"2025-01-15T08:15:23Z","userPrincipalName":"a@example.com","isInteractive":true,"status":{"errorCode":50079}}"#,
+        );
+        assert_eq!((e[0].kind, e[0].outcome), (Kind::AuthMfa, Outcome::Failure));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use super::common::{account, contains, non_empty, parse_time, truncate};
 use super::entra::{
     classify_activity, classify_code, contains_ci, set_source, sign_in_events, Code, Key,
-    SignInResult, Subject, Text,
+    SignInFacts, SignInResult, Subject, Text,
 };
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
@@ -234,14 +234,15 @@ fn logon<'a>(
     base.device_id = record.device_properties.value("Id");
     base.session = record.device_properties.value("SessionId");
     let details = [record.logon_error.0.as_deref().unwrap_or("")];
-    Ok(sign_in_events(
-        base,
-        result,
-        code.unwrap_or(0),
-        false,
-        None,
-        &details,
-    ))
+    let facts = SignInFacts {
+        code: code.unwrap_or(0),
+        password_passed: false,
+        channel: None,
+        // The unified audit log does not say whether the user was at the keyboard.
+        interactive: None,
+        details: &details,
+    };
+    Ok(sign_in_events(base, result, &facts))
 }
 
 /// `LogonError` names (the AADSTS error names) for records without an error number.
