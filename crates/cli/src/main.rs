@@ -1,1 +1,44 @@
-fn main() {}
+//! The `forewarn` command: a thin layer of argument parsing and printing over the library
+//! crates, which do the work.
+
+mod commands;
+mod summary;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Finds targeted account-takeover campaigns in authentication and account-recovery logs.
+///
+/// forewarn reads sign-in and recovery logs (its native JSON lines, Okta, Microsoft Entra ID,
+/// Google Workspace, Auth0, Microsoft 365, AWS CloudTrail, OCSF, ECS, sshd) and tells who was
+/// identified, attacked and compromised, by which campaign, with evidence.
+#[derive(Debug, Parser)]
+#[command(name = "forewarn", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Decode(commands::decode::DecodeArgs),
+    Demo(commands::demo::DemoArgs),
+    Formats(commands::formats::FormatsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Decode(args) => commands::decode::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+        Command::Formats(args) => commands::formats::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("forewarn: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

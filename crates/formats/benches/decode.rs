@@ -1,1 +1,63 @@
-fn main() {}
+//! Bytes → `AuthEvent` throughput per format, on one core: framing, format detection and
+//! decoding, as `forewarn decode` and `scan` run them. Each format's input is its
+//! `tests/data/FORMAT/typical.json` record repeated, one per line.
+//!
+//! Run: `cargo bench -p forewarn-formats --bench decode`. Results: docs/performance.md.
+
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use forewarn_formats::{Format, ReadOptions, Reader};
+
+const EVENTS: usize = 20_000;
+
+fn typical_lines(format: Format) -> Option<Vec<u8>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(format.name())
+        .join("typical.json");
+    let record = std::fs::read(path).ok()?;
+    let record = record.trim_ascii();
+    let mut bytes = Vec::with_capacity((record.len() + 1) * EVENTS);
+    for _ in 0..EVENTS {
+        bytes.extend_from_slice(record);
+        bytes.push(b'\n');
+    }
+    Some(bytes)
+}
+
+fn decode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("decode");
+    group.sample_size(20);
+    for format in Format::ALL {
+        let Some(bytes) = typical_lines(*format) else {
+            continue;
+        };
+        group.throughput(Throughput::Elements(EVENTS as u64));
+        group.bench_function(
+            format!("{}/{}B", format.name(), bytes.len() / EVENTS),
+            |b| {
+                b.iter(|| {
+                    let mut reader = Reader::new(ReadOptions::default());
+                    let mut count = 0usize;
+                    reader
+                        .read_bytes("bench", &bytes, &mut |event| {
+                            count += event.account.len();
+                            Ok(())
+                        })
+                        .expect("in-memory input");
+                    assert_eq!(
+                        reader.summary().rejected(),
+                        0,
+                        "{format}: typical record rejected"
+                    );
+                    count
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decode);
+criterion_main!(benches);

@@ -111,17 +111,25 @@ pub fn open(input: &Input) -> Result<(Box<dyn BufRead + Send>, Compression), Inp
     })
 }
 
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+
+/// Whether bytes start a gzip or zstd stream.
+pub fn is_compressed(head: &[u8]) -> bool {
+    head.starts_with(GZIP_MAGIC) || head.starts_with(ZSTD_MAGIC)
+}
+
 /// Wraps a reader so that gzip (`1f 8b`) and zstd (`28 b5 2f fd`) streams come out decoded.
 pub fn decompress(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn BufRead + Send>, Compression)> {
     let mut buffered = BufReader::with_capacity(256 * 1024, raw);
     let head = buffered.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
+    if head.starts_with(GZIP_MAGIC) {
         let decoder = flate2::bufread::MultiGzDecoder::new(buffered);
         Ok((
             Box::new(BufReader::with_capacity(256 * 1024, decoder)),
             Compression::Gzip,
         ))
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+    } else if head.starts_with(ZSTD_MAGIC) {
         let decoder = zstd::stream::read::Decoder::with_buffer(buffered)?;
         Ok((
             Box::new(BufReader::with_capacity(256 * 1024, decoder)),

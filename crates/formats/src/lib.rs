@@ -21,4 +21,6 @@ mod reader;
 pub use decoder::{DecodeContext, Decoded, Decoder, RecordError};
 pub use decoders::{decoder_for, detect, DECODERS};
 pub use format::{Format, UnknownFormat};
-pub use reader::{InputSummary, ReadOptions, Reader, Rejection, Summary};
+pub use reader::{
+    EventSink, FormatCounts, InputSummary, ReadError, ReadOptions, Reader, Rejection, Summary,
+};

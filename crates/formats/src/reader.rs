@@ -158,6 +158,11 @@ struct Cursor {
     /// The format the input was found to be in; records of other formats are still detected
     /// one by one.
     current: Option<&'static dyn Decoder>,
+    /// Whether this input's lines may be API pages (Azure Event Hub captures hold one
+    /// `{"records":[…]}` a line). Decided on its first record, so that plain JSON lines do not
+    /// pay for the check on every line.
+    lines_may_be_pages: bool,
+    pages_seen: bool,
 }
 
 impl Reader {
@@ -217,12 +222,15 @@ impl Reader {
         bytes: &[u8],
         sink: &mut EventSink<'_>,
     ) -> Result<(), ReadError> {
-        let (mut stream, _) = input::decompress(Box::new(io::Cursor::new(bytes.to_vec())))
-            .map_err(|source| InputError::Open {
-                path: name.into(),
-                source,
-            })?;
-        self.read_stream(name, &mut stream, Timestamp::now(), sink)
+        if input::is_compressed(bytes) {
+            let (mut stream, _) = input::decompress(Box::new(io::Cursor::new(bytes.to_vec())))
+                .map_err(|source| InputError::Open {
+                    path: name.into(),
+                    source,
+                })?;
+            return self.read_stream(name, &mut stream, Timestamp::now(), sink);
+        }
+        self.read_stream(name, &mut &bytes[..], Timestamp::now(), sink)
     }
 
     fn start_input(&mut self, name: String) -> u32 {
@@ -245,6 +253,8 @@ impl Reader {
             input: id,
             context: DecodeContext { reference_time },
             current: None,
+            lines_may_be_pages: true,
+            pages_seen: false,
         };
         let head = match fill_head(stream) {
             Ok(head) => head,
@@ -286,10 +296,13 @@ impl Reader {
                 continue;
             }
             let record = trim_line_end(&line);
-            if framing::line_may_hold_several(record) {
+            let starts_array = record.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+            if (starts_array || cursor.lines_may_be_pages) && framing::line_may_hold_several(record)
+            {
                 let split = framing::split_document(record);
                 let whole = split.records.len() == 1 && split.records[0].len() == record.len();
                 if !whole && !split.records.is_empty() {
+                    cursor.pages_seen = true;
                     for (i, range) in split.records.into_iter().enumerate() {
                         self.process(cursor, number, i as u32 + 1, &record[range], sink)?;
                     }
@@ -304,6 +317,9 @@ impl Reader {
                     }
                     continue;
                 }
+            }
+            if cursor.current.is_some() && !cursor.pages_seen {
+                cursor.lines_may_be_pages = false;
             }
             self.process(cursor, number, 0, record, sink)?;
         }
@@ -321,17 +337,27 @@ impl Reader {
         let split = framing::split_document(&buffer);
         let mut line = 1u64;
         let mut counted_to = 0usize;
-        let mut last_line = 0u64;
+        let lines: Vec<u64> = split
+            .records
+            .iter()
+            .map(|range| {
+                line += memchr::memchr_iter(b'\n', &buffer[counted_to..range.start]).count() as u64;
+                counted_to = range.start;
+                line
+            })
+            .collect();
         let mut index_in_line = 0u32;
-        for range in split.records {
-            line += memchr::memchr_iter(b'\n', &buffer[counted_to..range.start]).count() as u64;
-            counted_to = range.start;
-            index_in_line = if line == last_line {
-                index_in_line + 1
-            } else {
-                0
+        for (i, range) in split.records.into_iter().enumerate() {
+            let line = lines[i];
+            let shares_line = |j: usize| lines.get(j) == Some(&line);
+            index_in_line = match (
+                i.checked_sub(1).is_some_and(shares_line),
+                shares_line(i + 1),
+            ) {
+                (true, _) => index_in_line + 1,
+                (false, true) => 1,
+                (false, false) => 0,
             };
-            last_line = line;
             let record = &buffer[range];
             if record.len() > self.options.max_record_bytes {
                 self.count_record(cursor.input);

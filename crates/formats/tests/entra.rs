@@ -150,6 +150,7 @@ fn azure_monitor_lines_and_pages() {
     assert_eq!(
         kinds,
         [
+            (Kind::AuthMfa, Outcome::Failure, Some(Reason::BadCode)),
             (
                 Kind::AuthPassword,
                 Outcome::Failure,
@@ -158,25 +159,24 @@ fn azure_monitor_lines_and_pages() {
             (Kind::SessionStart, Outcome::Success, None),
             (Kind::AuthPassword, Outcome::Failure, Some(Reason::Locked)),
             (Kind::SessionStart, Outcome::Failure, None),
-            (Kind::AuthMfa, Outcome::Failure, Some(Reason::BadCode)),
         ]
     );
+    // The first line is a `{"records":[…]}` page: its records keep their place in it.
+    assert_eq!((events[0].raw.line, events[0].raw.index), (1, 1));
+    assert_eq!(events[0].channel, Some(Channel::App));
     // createdDateTime with an offset, the sign-in's own time rather than the envelope's.
-    assert_eq!(events[0].time.to_string(), "2025-01-15T14:20:33.1234567Z");
-    assert_eq!(events[0].asn, Some(64501));
+    assert_eq!(events[1].time.to_string(), "2025-01-15T14:20:33.1234567Z");
+    assert_eq!(events[1].asn, Some(64501));
     assert_eq!(
-        events[0].country.map(|c| c.to_string()).as_deref(),
+        events[1].country.map(|c| c.to_string()).as_deref(),
         Some("DE")
     );
     // Lower-cased envelope keys, nine fractional digits with a space separator.
-    assert_eq!(events[2].time.to_string(), "2025-01-15T14:22:09.874Z");
-    assert_eq!(events[2].ip, "192.0.2.78".parse().ok());
+    assert_eq!(events[3].time.to_string(), "2025-01-15T14:22:09.874Z");
+    assert_eq!(events[3].ip, "192.0.2.78".parse().ok());
     // Only the envelope: its time and callerIpAddress.
-    assert_eq!(events[3].time.to_string(), "2025-01-15T14:23:00Z");
-    assert_eq!(events[3].ip, "192.0.2.79".parse().ok());
-    assert_eq!(events[4].channel, Some(Channel::App));
-    // The two records of the page on the last line keep their place in it.
-    assert_eq!((events[4].raw.line, events[4].raw.index), (6, 1));
+    assert_eq!(events[4].time.to_string(), "2025-01-15T14:23:00Z");
+    assert_eq!(events[4].ip, "192.0.2.79".parse().ok());
 }
 
 #[test]

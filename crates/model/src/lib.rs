@@ -12,6 +12,7 @@
 mod account;
 mod country;
 mod kind;
+mod time;
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -22,6 +23,7 @@ pub use account::normalize_account;
 pub use country::{Country, InvalidCountry};
 pub use jiff::Timestamp;
 pub use kind::{Channel, Kind, Outcome, Reason, Risk};
+pub use time::{parse_time, InvalidTime};
 
 /// One authentication or account-recovery event, normalized.
 ///
@@ -30,6 +32,7 @@ pub use kind::{Channel, Kind, Outcome, Reason, Risk};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthEvent<'a> {
     /// When the event happened, in UTC.
+    #[serde(deserialize_with = "time::deserialize")]
     pub time: Timestamp,
     /// What happened.
     #[serde(rename = "event")]

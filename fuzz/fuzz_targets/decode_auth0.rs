@@ -1,0 +1,6 @@
+#![no_main]
+//! The auth0 decoder on arbitrary bytes: it may reject them, never panic.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| forewarn_fuzz::decode(forewarn_formats::Format::Auth0, data));
