@@ -402,17 +402,20 @@ enum Verdict {
     Failure,
 }
 
-fn verdict(code: &Code<'_>) -> Verdict {
+/// `None` for an empty code, which says nothing.
+fn verdict(code: &Code<'_>) -> Option<Verdict> {
     match code {
-        Code::Number(n) => Verdict::Code(*n),
+        Code::Number(n) => Some(Verdict::Code(*n)),
         Code::Text(text) => {
             let text = text.trim();
-            if let Ok(n) = text.parse() {
-                Verdict::Code(n)
+            if text.is_empty() {
+                None
+            } else if let Ok(n) = text.parse() {
+                Some(Verdict::Code(n))
             } else if text.eq_ignore_ascii_case("success") {
-                Verdict::Success
+                Some(Verdict::Success)
             } else {
-                Verdict::Failure
+                Some(Verdict::Failure)
             }
         }
     }
@@ -452,8 +455,8 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
         .status
         .as_ref()
         .and_then(|s| s.error_code.as_ref())
-        .or(envelope.result_type.as_ref())
-        .map(verdict)
+        .and_then(verdict)
+        .or_else(|| envelope.result_type.as_ref().and_then(verdict))
         .ok_or(RecordError::MissingField("status.errorCode"))?;
     let (result, code) = match code {
         Verdict::Code(n) => (classify_code(n), n),
@@ -827,7 +830,12 @@ fn security_info_kind(method: &str) -> (Kind, Option<Channel>) {
         (Kind::AccountRecoveryInfoChange, None)
     } else if has("sms") || has("text message") {
         (Kind::AccountRecoveryInfoChange, Some(Channel::Sms))
-    } else if has("authenticator") || has("app ") || has("oath") || has("notification") {
+    } else if has("authenticator")
+        || has("app ")
+        || has("oath")
+        || has("notification")
+        || has("passwordless")
+    {
         (Kind::AccountMfaChange, Some(Channel::App))
     } else if has("office phone") || has("alternate") || has("voice") || has("call") {
         (Kind::AccountRecoveryInfoChange, Some(Channel::App))
@@ -1305,6 +1313,14 @@ mod tests {
         assert_eq!(
             security_info_kind("User registered Fido2 Security Key"),
             (Kind::AccountMfaChange, None)
+        );
+        assert_eq!(
+            security_info_kind("User registered Passwordless phone sign-in"),
+            (Kind::AccountMfaChange, Some(Channel::App))
+        );
+        assert_eq!(
+            security_info_kind("Admin registered phone method for user"),
+            (Kind::AccountRecoveryInfoChange, Some(Channel::Sms))
         );
     }
 
