@@ -747,6 +747,8 @@ pub(super) mod word {
     pub const TICKET: u64 = 1 << 35;
     pub const CONDITIONAL: u64 = 1 << 36;
     pub const ACCESS: u64 = 1 << 37;
+    /// send, sent, deliver, delivered
+    pub const SEND: u64 = 1 << 38;
 }
 
 /// The word classes in `text`. Words are runs of ASCII letters and digits, also split where a
@@ -841,6 +843,7 @@ fn word_class(word: &[u8]) -> u64 {
         b"ticket" => TICKET,
         b"conditional" => CONDITIONAL,
         b"access" => ACCESS,
+        b"send" | b"sent" | b"deliver" | b"delivered" => SEND,
         _ => 0,
     }
 }
