@@ -575,7 +575,8 @@ fn decode_doc(doc: Doc<'_>) -> Result<Decoded<'_>, RecordError> {
     let mut host = None;
     for text in address {
         if let Some(ip) = parse_ip(&text) {
-            out.ip = Some(ip);
+            // `::ffff:198.51.100.7` (Windows writes v4 peers so) is the v4 address.
+            out.ip = Some(ip.to_canonical());
             break;
         }
         host.get_or_insert(text);

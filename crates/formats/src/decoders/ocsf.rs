@@ -260,7 +260,10 @@ fn decode_event(event: Event<'_>) -> Result<Decoded<'_>, RecordError> {
 fn fill_context<'a>(out: &mut AuthEvent<'a>, event: Event<'a>) {
     if let Some(endpoint) = event.src_endpoint {
         let ip_text = endpoint.ip.and_then(Value::into_text).and_then(present);
-        out.ip = ip_text.as_deref().and_then(parse_ip);
+        out.ip = ip_text
+            .as_deref()
+            .and_then(parse_ip)
+            .map(|ip| ip.to_canonical());
         if out.ip.is_none() {
             // A host name where the address belongs, or an address written oddly.
             out.source_host = endpoint
@@ -373,6 +376,11 @@ fn failure_reason(event: &Event<'_>, activity_id: i64) -> Option<Reason> {
             .as_ref()
             .and_then(Value::as_str)
             .is_some_and(|p| p.trim().eq_ignore_ascii_case("kerberos"));
+    let second_factor = event
+        .auth_factors
+        .as_deref()
+        .and_then(first_channel)
+        .map_or(0, |_| word::MFA);
     [&event.status_code, &event.status_detail, &event.status]
         .into_iter()
         .filter_map(|v| v.as_ref().and_then(Value::as_str))
@@ -381,7 +389,7 @@ fn failure_reason(event: &Event<'_>, activity_id: i64) -> Option<Reason> {
             kerberos
                 .then(|| kerberos_reason(text))
                 .flatten()
-                .or_else(|| reason_from_text(text))
+                .or_else(|| reason_from_text_in(text, second_factor))
         })
 }
 
@@ -660,11 +668,22 @@ impl<'de: 'a, 'a> Visitor<'de> for ValueVisitor<'a> {
 /// `userDoesNotExist` are the same). A text that names both an unknown user and a bad password
 /// (`Unknown user name or bad password.`) says neither for certain and gives `None`.
 pub(super) fn reason_from_text(text: &str) -> Option<Reason> {
+    reason_from_text_in(text, 0)
+}
+
+/// [`reason_from_text`] with word classes the record implies besides its text: a failure of an
+/// event that carries a second factor is read as the second factor's (`Verification timed
+/// out` with an SMS factor is an MFA timeout).
+fn reason_from_text_in(text: &str, context: u64) -> Option<Reason> {
     let text = text.trim();
     if let Some(code) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         return nt_status_reason(code);
     }
-    reason_from_words(word_mask(text))
+    let words = word_mask(text);
+    if words == 0 {
+        return None;
+    }
+    reason_from_words(words | context)
 }
 
 /// NTSTATUS failure codes of Windows logon events 4625 and 4776.
