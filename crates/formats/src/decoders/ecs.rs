@@ -154,6 +154,14 @@ struct Doc<'a> {
     ssh_event: Option<Value<'a>>,
     #[serde(rename = "system.auth.ssh.method", borrow)]
     ssh_method: Option<Value<'a>>,
+
+    /// Winlogbeat: the NTSTATUS codes of a failed Windows logon (4625, 4776).
+    #[serde(borrow)]
+    winlog: Option<Winlog<'a>>,
+    #[serde(rename = "winlog.event_data.SubStatus", borrow)]
+    win_sub_status: Option<Value<'a>>,
+    #[serde(rename = "winlog.event_data.Status", borrow)]
+    win_status: Option<Value<'a>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -264,6 +272,20 @@ struct Ssh<'a> {
     event: Option<Value<'a>>,
     #[serde(borrow)]
     method: Option<Value<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Winlog<'a> {
+    #[serde(borrow)]
+    event_data: Option<WinEventData<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct WinEventData<'a> {
+    #[serde(rename = "SubStatus", borrow)]
+    sub_status: Option<Value<'a>>,
+    #[serde(rename = "Status", borrow)]
+    status: Option<Value<'a>>,
 }
 
 /// The `event.category` and `event.type` values forewarn reads, as bits.
@@ -489,9 +511,24 @@ fn decode_doc(doc: Doc<'_>) -> Result<Decoded<'_>, RecordError> {
         }
     };
 
+    let (win_sub_status, win_status) = match doc.winlog.and_then(|w| w.event_data) {
+        Some(data) => (data.sub_status, data.status),
+        None => (None, None),
+    };
     let reason = match outcome {
         Outcome::Success => None,
+        // The sub status is the precise one: 4625's Status is often the generic 0xC000006D.
         Outcome::Failure => ssh_reason(ssh_event.as_ref(), ssh_method.as_ref())
+            .or_else(|| {
+                [
+                    win_sub_status.or(doc.win_sub_status),
+                    win_status.or(doc.win_status),
+                ]
+                .iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .find_map(windows_status_reason)
+            })
             .or_else(|| {
                 let error = doc.error.as_ref();
                 [
@@ -531,13 +568,13 @@ fn decode_doc(doc: Doc<'_>) -> Result<Decoded<'_>, RecordError> {
             }
             (_, reason) => (Kind::AuthPassword, reason),
         },
-        Class::Skip => unreachable!("skipped above"),
+        Class::Skip => return Ok(Decoded::Skipped(Cow::Owned(type_name()))),
     };
 
     let (user, target) = users(
         doc.user,
-        [doc.user_name, doc.user_email, doc.user_id],
-        [doc.target_name, doc.target_email, doc.target_id],
+        [doc.user_email, doc.user_name, doc.user_id],
+        [doc.target_email, doc.target_name, doc.target_id],
     );
     let (subject, actor) = match (target, class.acts_on_account()) {
         (Some(target), true) => (Some(target), user.and_then(account)),
@@ -631,15 +668,18 @@ fn endpoint_fields(endpoint: Option<Endpoint<'_>>) -> EndpointFields<'_> {
     }
 }
 
-/// The acting user (`user.name`, then `user.email`, then `user.id`) and the target user
-/// (`user.target.*` in the same order), from nested or dotted fields.
+/// The acting user (`user.email`, then `user.name`, then `user.id`) and the target user
+/// (`user.target.*` in the same order), from nested or dotted fields. ECS calls `user.name`
+/// the login, but identity-provider integrations put a local part there and the address in
+/// `user.email` (Google Workspace: `b.jones` and `b.jones@example.com`); the address is what
+/// the other formats key an account by, so it comes first when present.
 fn users<'a>(
     nested: Option<UserFields<'a>>,
     dotted: [Option<Value<'a>>; 3],
     dotted_target: [Option<Value<'a>>; 3],
 ) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
-    let [name, email, id] = dotted;
-    let [target_name, target_email, target_id] = dotted_target;
+    let [email, name, id] = dotted;
+    let [target_email, target_name, target_id] = dotted_target;
     let (user, target) = match nested {
         Some(u) => {
             let (t_name, t_email, t_id) = match u.target {
@@ -647,15 +687,15 @@ fn users<'a>(
                 None => (None, None, None),
             };
             (
-                [u.name.or(name), u.email.or(email), u.id.or(id)],
+                [u.email.or(email), u.name.or(name), u.id.or(id)],
                 [
-                    t_name.or(u.target_name).or(target_name),
                     t_email.or(u.target_email).or(target_email),
+                    t_name.or(u.target_name).or(target_name),
                     t_id.or(u.target_id).or(target_id),
                 ],
             )
         }
-        None => ([name, email, id], [target_name, target_email, target_id]),
+        None => ([email, name, id], [target_email, target_name, target_id]),
     };
     let first = |values: [Option<Value<'a>>; 3]| {
         values
@@ -716,6 +756,13 @@ fn ssh_reason(event: Option<&Value<'_>>, method: Option<&Value<'_>>) -> Option<R
     let password = matches!(method, Some(m) if m.eq_ignore_ascii_case("password")
         || m.eq_ignore_ascii_case("keyboard-interactive/pam"));
     (event.eq_ignore_ascii_case("failed") && password).then_some(Reason::BadPassword)
+}
+
+/// A Windows NTSTATUS code (`0xc000006a`); Kerberos result codes (`0x18`) in the same field
+/// are not NTSTATUS and give nothing.
+fn windows_status_reason(code: &str) -> Option<Reason> {
+    let code = code.trim();
+    (code.len() == 10).then(|| reason_from_text(code)).flatten()
 }
 
 /// The channel an action's words name; `phone` counts as SMS only where it stands for a
