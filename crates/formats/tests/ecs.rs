@@ -110,6 +110,7 @@ fn nested_documents_from_beats_and_integrations() {
         skipped(&summary),
         [
             ("event category process".to_owned(), 1),
+            ("event kind signal".to_owned(), 1),
             ("event type added-user-account".to_owned(), 1),
             ("event type kerberos-service-ticket-requested".to_owned(), 1),
             ("event type logged-out".to_owned(), 1),

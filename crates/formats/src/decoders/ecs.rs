@@ -23,7 +23,7 @@ use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason};
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time, truncate};
-use super::ocsf::{epoch_time, reason_from_text, reason_from_words, word, word_mask, Value};
+use super::ocsf::{asn, epoch_time, reason_from_text, reason_from_words, word, word_mask, Value};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct Ecs;
@@ -92,6 +92,8 @@ struct Doc<'a> {
     event_outcome: Option<Value<'a>>,
     #[serde(rename = "event.reason", borrow)]
     event_reason: Option<Value<'a>>,
+    #[serde(rename = "event.kind", borrow)]
+    event_kind: Option<Value<'a>>,
 
     #[serde(borrow)]
     user: Option<UserFields<'a>>,
@@ -176,6 +178,8 @@ struct EventFields<'a> {
     outcome: Option<Value<'a>>,
     #[serde(borrow)]
     reason: Option<Value<'a>>,
+    #[serde(rename = "kind", borrow)]
+    event_kind: Option<Value<'a>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -458,11 +462,32 @@ fn decode_doc(doc: Doc<'_>) -> Result<Decoded<'_>, RecordError> {
         None => return Err(RecordError::MissingField("@timestamp")),
     };
 
-    let (nested_category, nested_type, nested_action, nested_outcome, nested_reason) =
+    let (nested_category, nested_type, nested_action, nested_outcome, nested_reason, event_kind) =
         match doc.event {
-            Some(e) => (e.category, e.kind, e.action, e.outcome, e.reason),
-            None => (None, None, None, None, None),
+            Some(e) => (
+                e.category,
+                e.kind,
+                e.action,
+                e.outcome,
+                e.reason,
+                e.event_kind,
+            ),
+            None => (None, None, None, None, None, None),
         };
+    // Detection alerts (`alert`, `signal`) copy the fields of the events they fire on; metrics
+    // and state documents are not events. Only `event` (or no kind) is read.
+    if let Some(kind) = event_kind
+        .or(doc.event_kind)
+        .as_ref()
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && !k.eq_ignore_ascii_case("event"))
+    {
+        return Ok(Decoded::Skipped(Cow::Owned(format!(
+            "event kind {}",
+            truncate(kind, 40)
+        ))));
+    }
     let categories = nested_category.or(doc.event_category).unwrap_or_default();
     let types = nested_type.or(doc.event_type).unwrap_or_default();
     let action = nested_action
@@ -629,11 +654,9 @@ fn decode_doc(doc: Doc<'_>) -> Result<Decoded<'_>, RecordError> {
     .flatten()
     .find_map(|v| v.as_str().and_then(|c| Country::new(c.trim()).ok()));
     out.asn = [s_asn.or(doc.source_asn), c_asn.or(doc.client_asn)]
-        .into_iter()
+        .iter()
         .flatten()
-        .find_map(|v| v.int().ok().flatten())
-        .and_then(|n| u32::try_from(n).ok())
-        .filter(|n| *n != 0);
+        .find_map(asn);
     out.user_agent = doc
         .user_agent
         .and_then(|u| u.original)

@@ -283,9 +283,7 @@ fn fill_context<'a>(out: &mut AuthEvent<'a>, event: Event<'a>) {
             .autonomous_system
             .and_then(|a| a.number)
             .as_ref()
-            .and_then(|n| n.int().ok().flatten())
-            .and_then(|n| u32::try_from(n).ok())
-            .filter(|n| *n != 0);
+            .and_then(asn);
     }
     out.user_agent = event
         .http_request
@@ -310,6 +308,22 @@ fn fill_context<'a>(out: &mut AuthEvent<'a>, event: Event<'a>) {
                 .and_then(Value::into_text)
                 .and_then(present)
         });
+}
+
+/// An AS number, as a number or as text (`64500`, `"AS64500"`); 0 is "unknown".
+pub(super) fn asn(value: &Value<'_>) -> Option<u32> {
+    let number = match value {
+        Value::Text(text) => {
+            let text = text.trim();
+            let digits = text
+                .strip_prefix("AS")
+                .or_else(|| text.strip_prefix("as"))
+                .unwrap_or(text);
+            digits.parse::<u32>().ok()?
+        }
+        other => u32::try_from(other.int().ok()??).ok()?,
+    };
+    (number != 0).then_some(number)
 }
 
 /// The login identifier of an OCSF user: `email_addr`, then `name`, then `uid`. The address
@@ -982,6 +996,16 @@ mod tests {
         assert!(epoch_time("time", &Value::Float(1e300)).is_err());
         assert!(epoch_time("time", &Value::Text(Cow::Borrowed("yesterday"))).is_err());
         assert!(epoch_time("time", &Value::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn as_numbers_as_numbers_or_text() {
+        assert_eq!(asn(&Value::Int(64500)), Some(64500));
+        assert_eq!(asn(&Value::Text(Cow::Borrowed("AS64500"))), Some(64500));
+        assert_eq!(asn(&Value::Text(Cow::Borrowed("64500"))), Some(64500));
+        assert_eq!(asn(&Value::Int(0)), None);
+        assert_eq!(asn(&Value::Int(-1)), None);
+        assert_eq!(asn(&Value::Text(Cow::Borrowed("ASN 0000"))), None);
     }
 
     #[test]
