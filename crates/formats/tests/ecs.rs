@@ -234,3 +234,24 @@ fn bad_records_are_rejected_with_a_reason_and_the_rest_still_read() {
         "line 3: invalid `@timestamp`: `yesterday` is not an RFC 3339 time"
     );
 }
+
+/// Every prefix of a full record, and the record with each byte replaced by characters that
+/// change its structure or types, decodes or is rejected — never panics.
+#[test]
+fn truncated_and_mangled_records_never_panic() {
+    let decoder = forewarn_formats::decoder_for(Format::Ecs).expect("registered");
+    let context = forewarn_formats::DecodeContext::default();
+    let typical = include_bytes!("data/ecs/typical.json").trim_ascii();
+    for end in 0..typical.len() {
+        let _ = decoder.decode(&typical[..end], &context);
+    }
+    let mut record = typical.to_vec();
+    for at in 0..record.len() {
+        let original = record[at];
+        for replacement in [b'"', b'0', b'[', b'{', b'-', b'\\', 0xff] {
+            record[at] = replacement;
+            let _ = decoder.decode(&record, &context);
+        }
+        record[at] = original;
+    }
+}
