@@ -196,6 +196,51 @@ fn elasticsearch_hits_in_a_pretty_printed_array() {
 }
 
 #[test]
+fn elasticsearch_fields_hits_one_a_line() {
+    let (events, summary) = common::decode_fixture("ecs/fields_hits.jsonl");
+    assert_eq!(summary.rejected(), 0, "{:?}", summary.inputs[0].examples);
+    let rows: Vec<(Kind, Outcome, Option<Reason>)> = events
+        .iter()
+        .map(|e| (e.kind, e.outcome, e.reason))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (Kind::SessionStart, Outcome::Success, None),
+            (Kind::AuthMfa, Outcome::Failure, Some(Reason::MfaDenied)),
+        ]
+    );
+    assert_eq!(events[0].account, "deploy");
+    assert_eq!(events[0].asn, Some(64496));
+    assert_eq!(events[1].channel, Some(Channel::App));
+}
+
+#[test]
+fn a_whole_search_response_is_rejected_with_how_to_convert_it() {
+    let (events, summary) = common::decode_fixture("ecs/search_response.json");
+    assert!(events.is_empty());
+    let input = &summary.inputs[0];
+    assert_eq!(input.rejected(), 1);
+    assert!(
+        input.examples[0].reason.contains("jq -c '.hits.hits[]'"),
+        "{}",
+        input.examples[0]
+    );
+}
+
+#[test]
+fn api_page_envelope() {
+    let (events, summary) = common::decode_fixture("ecs/page.json");
+    assert_eq!(summary.rejected(), 0);
+    let kinds: Vec<Kind> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [Kind::SessionStart, Kind::SessionStart]);
+    assert_eq!(
+        events.iter().map(|e| e.raw.index).collect::<Vec<_>>(),
+        [1, 2]
+    );
+}
+
+#[test]
 fn the_typical_record_decodes() {
     let (events, summary) = common::decode_fixture("ecs/typical.json");
     assert_eq!(summary.rejected(), 0);

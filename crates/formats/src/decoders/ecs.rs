@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason};
-use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time, truncate};
 use super::ocsf::{asn, epoch_time, reason_from_text, reason_from_words, word, word_mask, Value};
@@ -43,9 +43,11 @@ impl Decoder for Ecs {
         record: &'a [u8],
         _context: &DecodeContext,
     ) -> Result<Decoded<'a>, RecordError> {
-        let doc = if contains(record, b"\"_source\"") {
-            match sonic_rs::from_slice::<Hit<'a>>(record)?.source {
+        let doc = if contains(record, b"\"_source\"") || contains(record, b"\"_index\"") {
+            let hit: Hit<'a> = sonic_rs::from_slice(record)?;
+            match hit.source.or(hit.fields) {
                 Some(doc) => doc,
+                None if hit.hits.is_some() => return Err(search_response()),
                 None => sonic_rs::from_slice(record)?,
             }
         } else {
@@ -53,6 +55,16 @@ impl Decoder for Ecs {
         };
         decode_doc(doc)
     }
+}
+
+/// A whole `_search` response reaches the decoder as one record: its documents are nested two
+/// levels down, where no reader can count them one by one.
+fn search_response() -> RecordError {
+    RecordError::Shape(
+        "an Elasticsearch search response, not a document: write its hits one a line first \
+         (jq -c '.hits.hits[]' response.json)"
+            .to_owned(),
+    )
 }
 
 /// `"event"`, optional white space, `:`, optional white space, `{`: an ECS event object, as
@@ -68,11 +80,16 @@ fn has_event_object(record: &[u8]) -> bool {
     })
 }
 
-/// An Elasticsearch search hit or `elasticdump` line: the document is under `_source`.
+/// An Elasticsearch search hit or `elasticdump` line: the document is under `_source`, or,
+/// when the search asked for `fields`, there (dotted keys, every value an array).
 #[derive(serde::Deserialize)]
 struct Hit<'a> {
     #[serde(rename = "_source", borrow)]
     source: Option<Doc<'a>>,
+    #[serde(borrow)]
+    fields: Option<Doc<'a>>,
+    /// Set on a whole search response (`{"took":…,"hits":{"hits":[…]}}`).
+    hits: Option<IgnoredAny>,
 }
 
 #[derive(serde::Deserialize)]
