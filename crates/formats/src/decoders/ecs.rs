@@ -462,22 +462,26 @@ fn classify(categories: u16, types: u16, words: u64) -> Class {
     Class::SignIn
 }
 
-fn decode_doc(doc: Doc<'_>) -> Result<Decoded<'_>, RecordError> {
-    let time = match doc.timestamp.as_ref() {
+/// `@timestamp`: RFC 3339 text, or epoch milliseconds (Elasticsearch's `epoch_millis`) as a
+/// number or digits.
+fn timestamp(value: Option<&Value<'_>>) -> Result<forewarn_model::Timestamp, RecordError> {
+    match value {
         Some(Value::Text(text)) if !text.trim().bytes().all(|b| b.is_ascii_digit()) => {
-            parse_time("@timestamp", text)?
+            parse_time("@timestamp", text)
         }
         Some(value @ (Value::Text(_) | Value::Int(_) | Value::Float(_))) => {
-            epoch_time("@timestamp", value)?
+            epoch_time("@timestamp", value)
         }
-        Some(_) => {
-            return Err(RecordError::invalid(
-                "@timestamp",
-                "expected an RFC 3339 string or epoch milliseconds",
-            ))
-        }
-        None => return Err(RecordError::MissingField("@timestamp")),
-    };
+        Some(_) => Err(RecordError::invalid(
+            "@timestamp",
+            "expected an RFC 3339 string or epoch milliseconds",
+        )),
+        None => Err(RecordError::MissingField("@timestamp")),
+    }
+}
+
+fn decode_doc(doc: Doc<'_>) -> Result<Decoded<'_>, RecordError> {
+    let time = timestamp(doc.timestamp.as_ref())?;
 
     let (nested_category, nested_type, nested_action, nested_outcome, nested_reason, event_kind) =
         match doc.event {
