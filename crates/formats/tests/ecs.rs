@@ -274,9 +274,12 @@ fn bad_records_are_rejected_with_a_reason_and_the_rest_still_read() {
         input.examples[0].to_string(),
         "line 2: missing field `@timestamp`"
     );
-    assert_eq!(
-        input.examples[1].to_string(),
-        "line 3: invalid `@timestamp`: `yesterday` is not an RFC 3339 time"
+    assert!(
+        input.examples[1]
+            .to_string()
+            .starts_with("line 3: invalid `@timestamp`: `yesterday` is not an RFC 3339 time"),
+        "{}",
+        input.examples[1]
     );
 }
 
