@@ -59,5 +59,43 @@ fn decode(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decode);
+/// The floor: sonic-rs validating and skipping each record without building anything. The gap
+/// between this and `decode` is what forewarn's own work costs.
+fn skip_only(c: &mut Criterion) {
+    let mut group = c.benchmark_group("skip_only");
+    group.sample_size(20);
+    for format in [Format::Okta, Format::Entra] {
+        let Some(bytes) = typical_lines(format) else {
+            continue;
+        };
+        group.throughput(Throughput::Elements(EVENTS as u64));
+        group.bench_function(format.name(), |b| {
+            b.iter(|| {
+                bytes
+                    .split(|&b| b == b'\n')
+                    .filter(|line| !line.is_empty())
+                    .map(|line| {
+                        sonic_rs::from_slice::<serde::de::IgnoredAny>(line).is_ok() as usize
+                    })
+                    .sum::<usize>()
+            })
+        });
+        group.bench_function(format!("{}-lazy", format.name()), |b| {
+            b.iter(|| {
+                bytes
+                    .split(|&b| b == b'\n')
+                    .filter(|line| !line.is_empty())
+                    .map(|line| {
+                        sonic_rs::to_object_iter(line)
+                            .filter_map(|kv| kv.ok())
+                            .count()
+                    })
+                    .sum::<usize>()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decode, skip_only);
 criterion_main!(benches);
