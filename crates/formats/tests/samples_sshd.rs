@@ -14,7 +14,7 @@
 //! "A failed authentication" is an event with outcome `failure` and one of [`FAILURE_KINDS`]:
 //! `account.lookup` (unknown, denied or locked account, a sign-in abandoned after naming an
 //! account), `auth.password` (a credential refused, or `MaxAuthTries` reached), `auth.mfa`,
-//! `account.lockout`. See docs/formats/sshd.md for the mapping of each message.
+//! `account.lockout`. See docs/formats.md (sshd) for the mapping of each message.
 
 mod common;
 

@@ -2,7 +2,7 @@
 //! object a line) and of log streams, which wrap each one as `{"log_id": …, "data": {…}}`.
 //!
 //! Each log's `type` is a short code; which codes become which events, and why, is in
-//! `docs/formats/auth0.md`. References:
+//! `docs/formats.md (auth0)`. References:
 //! - Log event type codes: <https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes>
 //! - Field schemas of each code: <https://github.com/auth0/auth0-log-schemas>
 //! - Log stream event format:
@@ -254,7 +254,7 @@ enum ChannelFrom {
 }
 
 /// The event a type code stands for; `None` for codes forewarn does not use. See
-/// `docs/formats/auth0.md` for each code.
+/// `docs/formats.md (auth0)` for each code.
 fn rule_for(code: &str, description: &str) -> Option<Rule> {
     use Kind::*;
     use Outcome::{Failure, Success};

@@ -4,7 +4,7 @@
 //! Reads one event at a time: elements of `{"Records":[…]}` log files (the reader splits
 //! `Records`), single events as JSON lines, and EventBridge deliveries (the event under
 //! `detail`). Everything else CloudTrail records (S3, EC2, …) is skipped by event name, after
-//! reading only `eventSource` and `eventName`. Mapping and sources: `docs/formats/cloudtrail.md`.
+//! reading only `eventSource` and `eventName`. Mapping and sources: `docs/formats.md (cloudtrail)`.
 //! - <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-aws-console-sign-in-events.html>
 //! - <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html>
 //! - <https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html>

@@ -9,7 +9,7 @@
 //! <https://www.elastic.co/guide/en/ecs/current/ecs-allowed-values-event-type.html>,
 //! <https://www.elastic.co/guide/en/ecs/current/ecs-allowed-values-event-outcome.html>,
 //! <https://www.elastic.co/guide/en/ecs/current/ecs-user-usage.html>. The mapping is in
-//! docs/formats/ecs.md.
+//! docs/formats.md (ecs).
 //!
 //! Both nested objects (`{"event":{"category":…}}`) and dotted keys
 //! (`{"event.category":…}`) occur in real exports; both are declared as fields of the same

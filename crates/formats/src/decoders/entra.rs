@@ -10,7 +10,7 @@
 //!
 //! Sign-ins map on their `status.errorCode` (the AADSTS code), audits on their
 //! `activityDisplayName`. The full mapping, with the vendor pages it rests on, is in
-//! `docs/formats/entra.md`:
+//! `docs/formats.md (entra)`:
 //! - <https://learn.microsoft.com/graph/api/resources/signin>
 //! - <https://learn.microsoft.com/graph/api/resources/directoryaudit>
 //! - <https://learn.microsoft.com/entra/identity-platform/reference-error-codes>

@@ -8,7 +8,7 @@
 //! [`AuthEvent`].
 //!
 //! Applications read: `login`, `user_accounts`, the user-security events of `admin`, and OAuth
-//! grants of `token`. Mapping and sources: `docs/formats/gws.md`.
+//! grants of `token`. Mapping and sources: `docs/formats.md (gws)`.
 //! - <https://developers.google.com/workspace/admin/reports/v1/reference/activities>
 //! - <https://developers.google.com/workspace/admin/reports/v1/appendix/activity/login>
 //! - <https://developers.google.com/workspace/admin/reports/v1/appendix/activity/user-accounts>

@@ -10,7 +10,7 @@
 //! Everything else (`MailItemsAccessed`, SharePoint, Teams, …) is skipped by operation name.
 //!
 //! Some exporters (Panther, for one) lower-case every key; both spellings are read. The mapping
-//! and its sources are in `docs/formats/m365.md`:
+//! and its sources are in `docs/formats.md (m365)`:
 //! - <https://learn.microsoft.com/office/office-365-management-api/office-365-management-activity-api-schema>
 //! - <https://learn.microsoft.com/purview/audit-log-activities>
 //! - <https://learn.microsoft.com/entra/identity-platform/reference-error-codes>

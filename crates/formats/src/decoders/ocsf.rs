@@ -5,7 +5,7 @@
 //! <https://schema.ocsf.io/1.3.0/classes/account_change> (source:
 //! `events/iam/authentication.json`, `events/iam/account_change.json` in ocsf/ocsf-schema);
 //! authentication factors: <https://schema.ocsf.io/1.3.0/objects/auth_factor>. The mapping and
-//! every field read are in docs/formats/ocsf.md.
+//! every field read are in docs/formats.md (ocsf).
 //!
 //! The vendor-neutral failure texts (`status_detail`, `status_code`, `status`) are classified
 //! by [`reason_from_text`], which the ECS decoder shares.

@@ -2,7 +2,7 @@
 //! object a line as exported or streamed), and Okta event hook deliveries, whose
 //! `data.events[]` are the same objects.
 //!
-//! Which `eventType`s become which events, and why, is in `docs/formats/okta.md`. References:
+//! Which `eventType`s become which events, and why, is in `docs/formats.md (okta)`. References:
 //! - System Log API and the `LogEvent` object:
 //!   <https://developer.okta.com/docs/reference/api/system-log/>
 //! - Event type catalogue: <https://developer.okta.com/docs/reference/api/event-types/>
@@ -485,7 +485,7 @@ impl Verdict {
     }
 }
 
-/// How an event type is read. See `docs/formats/okta.md` for the reasoning behind each.
+/// How an event type is read. See `docs/formats.md (okta)` for the reasoning behind each.
 #[derive(Debug, Clone, Copy)]
 enum Rule {
     /// `user.session.start`: a session on success, the password step on failure.

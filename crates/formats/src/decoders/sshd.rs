@@ -1,7 +1,7 @@
 //! OpenSSH, PAM and Dropbear authentication lines, as syslog writes them to `auth.log` /
 //! `secure` / `syslog`, and as `journalctl -o json` exports them.
 //!
-//! Line shapes read (see `docs/formats/sshd.md` for every message and its mapping):
+//! Line shapes read (see `docs/formats.md (sshd)` for every message and its mapping):
 //! - traditional BSD syslog, RFC 3164 (`Jun 21 16:47:48 host sshd[13709]: message`), with or
 //!   without the host, with or without a `<PRI>` in front; it has no year and no zone (see
 //!   [`bsd_time`]);
