@@ -160,3 +160,27 @@ fn every_subcommand_teaches_with_an_example() {
         assert!(help.contains("Example"), "{sub}: {help}");
     }
 }
+
+#[test]
+fn the_demo_shows_every_format_decoded() {
+    let out = forewarn(&["demo"], None);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for format in [
+        "native",
+        "okta",
+        "entra",
+        "gws",
+        "auth0",
+        "m365",
+        "cloudtrail",
+        "ocsf",
+        "ecs",
+        "sshd",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&format!("{format} "))),
+            "{format} missing:\n{stdout}"
+        );
+    }
+}

@@ -1,22 +1,17 @@
 //! Bytes → `AuthEvent` throughput per format, on one core: framing, format detection and
-//! decoding, as `forewarn decode` and `scan` run them. Each format's input is its
-//! `tests/data/FORMAT/typical.json` record repeated, one per line.
+//! decoding, as `forewarn decode` and `scan` run them. Each format's input is its typical
+//! record (`forewarn_formats::examples::TYPICAL`) repeated, one per line.
 //!
 //! Run: `cargo bench -p forewarn-formats --bench decode`. Results: docs/performance.md.
 
-use std::path::Path;
-
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use forewarn_formats::examples::TYPICAL;
 use forewarn_formats::{Format, ReadOptions, Reader};
 
 const EVENTS: usize = 20_000;
 
 fn typical_lines(format: Format) -> Option<Vec<u8>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(format.name())
-        .join("typical.json");
-    let record = std::fs::read(path).ok()?;
+    let (_, record) = TYPICAL.iter().find(|(f, _)| *f == format)?;
     let record = record.trim_ascii();
     let mut bytes = Vec::with_capacity((record.len() + 1) * EVENTS);
     for _ in 0..EVENTS {

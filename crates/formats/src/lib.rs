@@ -13,6 +13,7 @@
 
 mod decoder;
 pub mod decoders;
+pub mod examples;
 mod format;
 pub mod framing;
 pub mod input;
