@@ -3,32 +3,14 @@
 
 mod common;
 
-use forewarn_formats::{decoder_for, detect, DecodeContext, Decoded, Format, Summary};
+use forewarn_formats::{decoder_for, detect, DecodeContext, Decoded, Format};
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Risk};
-
-fn at<'e>(events: &'e [AuthEvent<'static>], time: &str) -> &'e AuthEvent<'static> {
-    let time: jiff::Timestamp = time.parse().expect("a valid time in the test");
-    let found: Vec<_> = events.iter().filter(|e| e.time == time).collect();
-    assert_eq!(found.len(), 1, "one event at {time}");
-    found[0]
-}
-
-fn only_auth0(summary: &Summary) -> (u64, u64, u64) {
-    let input = &summary.inputs[0];
-    assert_eq!(
-        input.formats.keys().collect::<Vec<_>>(),
-        [&Format::Auth0],
-        "{input:?}"
-    );
-    let counts = input.formats[&Format::Auth0];
-    (counts.events, counts.skipped, input.rejected())
-}
 
 type Case = (&'static str, Kind, Outcome, Option<Reason>, Option<Channel>);
 
 fn check(events: &[AuthEvent<'static>], cases: &[Case]) {
     for (time, kind, outcome, reason, channel) in cases {
-        let event = at(events, time);
+        let event = common::at(events, time);
         assert_eq!(
             (event.kind, event.outcome, event.reason, event.channel),
             (*kind, *outcome, *reason, *channel),
@@ -40,7 +22,7 @@ fn check(events: &[AuthEvent<'static>], cases: &[Case]) {
 #[test]
 fn typical_login_fills_every_field_auth0_carries() {
     let (events, summary) = common::decode_fixture("auth0/typical.json");
-    assert_eq!(only_auth0(&summary), (1, 0, 0));
+    assert_eq!(common::counts_as(&summary, Format::Auth0), (1, 0, 0));
     let event = &events[0];
     assert_eq!(event.time, "2024-05-02T08:14:07.312Z".parse().unwrap());
     assert_eq!(
@@ -65,7 +47,7 @@ fn typical_login_fills_every_field_auth0_carries() {
 #[test]
 fn login_type_codes() {
     let (events, summary) = common::decode_fixture("auth0/logins.jsonl");
-    assert_eq!(only_auth0(&summary), (15, 6, 0));
+    assert_eq!(common::counts_as(&summary, Format::Auth0), (15, 6, 0));
     let skipped: Vec<_> = summary.inputs[0]
         .skipped
         .keys()
@@ -169,15 +151,15 @@ fn login_type_codes() {
             ),
         ],
     );
-    let fp = at(&events, "2024-05-02T08:20:11.004Z");
+    let fp = common::at(&events, "2024-05-02T08:20:11.004Z");
     assert_eq!(fp.account_exists, Some(true));
     assert_eq!(fp.risk, Some(Risk::High), "low Adaptive MFA confidence");
-    let fu = at(&events, "2024-05-02T08:20:14.517Z");
+    let fu = common::at(&events, "2024-05-02T08:20:14.517Z");
     assert_eq!(fu.account, "j.doe@example.com");
     assert_eq!(fu.account_exists, Some(false));
-    let connector = at(&events, "2024-05-02T08:20:40Z");
+    let connector = common::at(&events, "2024-05-02T08:20:40Z");
     assert_eq!(connector.account, "jsmith");
-    let passwordless = at(&events, "2024-05-02T08:22:00Z");
+    let passwordless = common::at(&events, "2024-05-02T08:22:00Z");
     assert_eq!(passwordless.account, "+14155550123");
     assert_eq!(passwordless.channel_target.as_deref(), Some("+14155550123"));
 }
@@ -185,7 +167,7 @@ fn login_type_codes() {
 #[test]
 fn guardian_mfa_type_codes() {
     let (events, summary) = common::decode_fixture("auth0/mfa.jsonl");
-    assert_eq!(only_auth0(&summary), (22, 2, 0));
+    assert_eq!(common::counts_as(&summary, Format::Auth0), (22, 2, 0));
     use Kind::*;
     use Outcome::*;
     let app = Some(Channel::App);
@@ -266,18 +248,18 @@ fn guardian_mfa_type_codes() {
             ),
         ],
     );
-    let sms_sent = at(&events, "2024-05-02T08:23:50Z");
+    let sms_sent = common::at(&events, "2024-05-02T08:23:50Z");
     assert_eq!(sms_sent.channel_target.as_deref(), Some("+1XXXXXXXX0123"));
     // Guardian logs name the user by id only.
     assert_eq!(sms_sent.account, "auth0|6634a1b2c3d4e5f6a7b8c9d0");
-    let enrolled = at(&events, "2024-05-02T08:27:00Z");
+    let enrolled = common::at(&events, "2024-05-02T08:27:00Z");
     assert_eq!(enrolled.channel_target.as_deref(), Some("+4XXXXXXXXX789"));
 }
 
 #[test]
 fn recovery_type_codes() {
     let (events, summary) = common::decode_fixture("auth0/recovery.jsonl");
-    assert_eq!(only_auth0(&summary), (10, 0, 0));
+    assert_eq!(common::counts_as(&summary, Format::Auth0), (10, 0, 0));
     use Kind::*;
     use Outcome::*;
     check(
@@ -337,19 +319,19 @@ fn recovery_type_codes() {
         ],
     );
     // A reset asked for an address: the account is the address in the request.
-    let requested = at(&events, "2024-05-02T08:30:00Z");
+    let requested = common::at(&events, "2024-05-02T08:30:00Z");
     assert_eq!(requested.account, "jane.doe@example.com");
-    let unknown = at(&events, "2024-05-02T08:30:05Z");
+    let unknown = common::at(&events, "2024-05-02T08:30:05Z");
     assert_eq!(unknown.account, "j.doe@example.com");
     assert_eq!(unknown.account_exists, Some(false));
-    let legacy = at(&events, "2019-08-14T03:20:00Z");
+    let legacy = common::at(&events, "2019-08-14T03:20:00Z");
     assert_eq!(legacy.country, Some(Country::new("IR").unwrap()));
 }
 
 #[test]
 fn api_page_array_and_log_stream_wrappers() {
     let (events, summary) = common::decode_fixture("auth0/api_page.json");
-    assert_eq!(only_auth0(&summary), (3, 0, 0));
+    assert_eq!(common::counts_as(&summary, Format::Auth0), (3, 0, 0));
     let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
@@ -357,7 +339,7 @@ fn api_page_array_and_log_stream_wrappers() {
     );
 
     let (events, summary) = common::decode_fixture("auth0/log_stream.jsonl");
-    assert_eq!(only_auth0(&summary), (3, 0, 0));
+    assert_eq!(common::counts_as(&summary, Format::Auth0), (3, 0, 0));
     let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
@@ -429,11 +411,10 @@ fn a_phone_number_written_as_a_number_does_not_lose_the_record() {
 
 #[test]
 fn never_panics_on_truncated_records() {
-    let record = include_bytes!("data/auth0/typical.json");
-    let decoder = decoder_for(Format::Auth0).unwrap();
-    for end in 0..record.len() {
-        let _ = decoder.decode(&record[..end], &DecodeContext::default());
-    }
+    common::decode_every_prefix(
+        Format::Auth0,
+        [&include_bytes!("data/auth0/typical.json")[..]],
+    );
 }
 
 #[test]

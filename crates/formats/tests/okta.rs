@@ -3,31 +3,13 @@
 
 mod common;
 
-use forewarn_formats::{decoder_for, detect, DecodeContext, Decoded, Format, Summary};
-use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Risk};
-
-fn at<'e>(events: &'e [AuthEvent<'static>], time: &str) -> &'e AuthEvent<'static> {
-    let time: jiff::Timestamp = time.parse().expect("a valid time in the test");
-    let found: Vec<_> = events.iter().filter(|e| e.time == time).collect();
-    assert_eq!(found.len(), 1, "one event at {time}");
-    found[0]
-}
-
-fn only_okta(summary: &Summary) -> (u64, u64, u64) {
-    let input = &summary.inputs[0];
-    assert_eq!(
-        input.formats.keys().collect::<Vec<_>>(),
-        [&Format::Okta],
-        "{input:?}"
-    );
-    let counts = input.formats[&Format::Okta];
-    (counts.events, counts.skipped, input.rejected())
-}
+use forewarn_formats::{decoder_for, detect, DecodeContext, Decoded, Format};
+use forewarn_model::{Channel, Country, Kind, Outcome, Reason, Risk};
 
 #[test]
 fn typical_record_fills_every_field_okta_carries() {
     let (events, summary) = common::decode_fixture("okta/typical.json");
-    assert_eq!(only_okta(&summary), (1, 0, 0));
+    assert_eq!(common::counts_as(&summary, Format::Okta), (1, 0, 0));
     let event = &events[0];
     assert_eq!(event.time, "2024-05-02T08:14:07.312Z".parse().unwrap());
     assert_eq!(event.kind, Kind::SessionStart);
@@ -52,7 +34,7 @@ fn typical_record_fills_every_field_okta_carries() {
 #[test]
 fn sign_in_and_mfa_event_types() {
     let (events, summary) = common::decode_fixture("okta/signin.jsonl");
-    assert_eq!(only_okta(&summary), (23, 4, 0));
+    assert_eq!(common::counts_as(&summary, Format::Okta), (23, 4, 0));
     let skipped = &summary.inputs[0].skipped;
     for why in [
         "event type user.session.end",
@@ -205,7 +187,7 @@ fn sign_in_and_mfa_event_types() {
         ),
     ];
     for (time, kind, outcome, reason) in cases {
-        let event = at(&events, time);
+        let event = common::at(&events, time);
         assert_eq!(
             (event.kind, event.outcome, event.reason),
             (*kind, *outcome, *reason),
@@ -213,12 +195,12 @@ fn sign_in_and_mfa_event_types() {
         );
     }
 
-    let unknown = at(&events, "2024-05-02T08:20:14.517Z");
+    let unknown = common::at(&events, "2024-05-02T08:20:14.517Z");
     assert_eq!(unknown.account, "j.doe@example.com");
     assert_eq!(unknown.account_exists, Some(false));
     assert_eq!(unknown.session, None, "`unknown` is not a session");
 
-    let attacker = at(&events, "2024-05-02T08:20:11.004Z");
+    let attacker = common::at(&events, "2024-05-02T08:20:11.004Z");
     assert_eq!(attacker.ip, Some("203.0.113.66".parse().unwrap()));
     assert_eq!(attacker.country, Some(Country::new("NL").unwrap()));
     assert_eq!(attacker.asn, Some(64511));
@@ -232,16 +214,16 @@ fn sign_in_and_mfa_event_types() {
         ("2024-05-02T08:24:50Z", Channel::App),
     ];
     for (time, channel) in channels {
-        assert_eq!(at(&events, time).channel, Some(*channel), "{time}");
+        assert_eq!(common::at(&events, time).channel, Some(*channel), "{time}");
     }
-    let threat = at(&events, "2024-05-02T08:26:45Z");
+    let threat = common::at(&events, "2024-05-02T08:26:45Z");
     assert_eq!(threat.risk, Some(Risk::High));
 }
 
 #[test]
 fn recovery_and_account_change_event_types() {
     let (events, summary) = common::decode_fixture("okta/recovery.jsonl");
-    assert_eq!(only_okta(&summary), (18, 1, 0));
+    assert_eq!(common::counts_as(&summary, Format::Okta), (18, 1, 0));
     assert_eq!(
         summary.inputs[0]
             .skipped
@@ -335,7 +317,7 @@ fn recovery_and_account_change_event_types() {
         ("2024-05-02T08:40:00Z", Kind::AppConsent, None, None),
     ];
     for (time, kind, channel, actor) in cases {
-        let event = at(&events, time);
+        let event = common::at(&events, time);
         assert_eq!(event.kind, *kind, "{time}");
         assert_eq!(event.outcome, Outcome::Success, "{time}");
         assert_eq!(event.channel, *channel, "{time}");
@@ -348,7 +330,7 @@ fn recovery_and_account_change_event_types() {
 #[test]
 fn api_page_array_pretty_printed() {
     let (events, summary) = common::decode_fixture("okta/api_page.json");
-    assert_eq!(only_okta(&summary), (3, 0, 0));
+    assert_eq!(common::counts_as(&summary, Format::Okta), (3, 0, 0));
     let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
@@ -374,7 +356,7 @@ fn event_hook_delivery_yields_its_events() {
 #[test]
 fn siem_exports_with_lower_cased_keys_and_space_separated_times() {
     let (events, summary) = common::decode_fixture("okta/panther_lowercase.jsonl");
-    assert_eq!(only_okta(&summary), (2, 0, 0));
+    assert_eq!(common::counts_as(&summary, Format::Okta), (2, 0, 0));
     assert_eq!(events[0].time, "2024-05-02T08:20:11.004Z".parse().unwrap());
     assert_eq!(events[0].reason, Some(Reason::BadPassword));
     assert_eq!(events[0].asn, Some(64511), "securitycontext");
@@ -462,11 +444,10 @@ fn wrong_types_inside_objects_do_not_lose_the_record() {
 
 #[test]
 fn never_panics_on_truncated_records() {
-    let record = include_bytes!("data/okta/typical.json");
-    let decoder = decoder_for(Format::Okta).unwrap();
-    for end in 0..record.len() {
-        let _ = decoder.decode(&record[..end], &DecodeContext::default());
-    }
+    common::decode_every_prefix(
+        Format::Okta,
+        [&include_bytes!("data/okta/typical.json")[..]],
+    );
 }
 
 /// Panther's Okta samples of rules that also cover other log types (so they cannot go in

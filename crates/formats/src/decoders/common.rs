@@ -88,23 +88,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn zoneless_times_are_utc_and_offsets_are_honoured() {
-        let utc = parse_time("t", "2019-08-14T03:12:55Z").unwrap();
-        assert_eq!(parse_time("t", "2019-08-14T03:12:55").unwrap(), utc);
-        assert_eq!(parse_time("t", "2019-08-14T05:12:55+02:00").unwrap(), utc);
-    }
-
-    #[test]
-    fn impossible_dates_are_errors_not_panics() {
-        for text in [
-            "2019-02-30T00:00:00Z",
-            "2019-13-01T00:00:00Z",
-            "yesterday",
-            "",
-        ] {
-            let err = parse_time("published", text).unwrap_err();
-            assert!(err.to_string().contains("invalid `published`"), "{err}");
-        }
+    fn errors_name_the_field() {
+        let err = parse_time("published", "yesterday").unwrap_err();
+        assert!(err.to_string().starts_with("invalid `published`: `yesterday`"), "{err}");
     }
 
     #[test]

@@ -66,3 +66,39 @@ pub fn native_lines(events: &[AuthEvent<'_>]) -> String {
         .map(|e| serde_json::to_string(e).expect("events serialize") + "\n")
         .collect()
 }
+
+/// The one event at `time` (RFC 3339); fails the test when there are none or several.
+pub fn at<'e>(events: &'e [AuthEvent<'static>], time: &str) -> &'e AuthEvent<'static> {
+    let time: jiff::Timestamp = time.parse().expect("a valid time in the test");
+    let found: Vec<_> = events.iter().filter(|e| e.time == time).collect();
+    assert_eq!(found.len(), 1, "one event at {time}: {found:?}");
+    found[0]
+}
+
+/// `(events, skipped, rejected)` of the first input, which must have been read as `format`
+/// and nothing else.
+pub fn counts_as(summary: &Summary, format: forewarn_formats::Format) -> (u64, u64, u64) {
+    let input = &summary.inputs[0];
+    assert_eq!(
+        input.formats.keys().collect::<Vec<_>>(),
+        [&format],
+        "{input:?}"
+    );
+    let counts = input.formats[&format];
+    (counts.events, counts.skipped, input.rejected())
+}
+
+/// Decodes every prefix of every record as `format`: a truncated record may be rejected, never
+/// panic.
+pub fn decode_every_prefix<'r>(
+    format: forewarn_formats::Format,
+    records: impl IntoIterator<Item = &'r [u8]>,
+) {
+    let decoder = forewarn_formats::decoder_for(format).expect("every format has a decoder");
+    let context = forewarn_formats::DecodeContext::default();
+    for record in records {
+        for end in 0..record.len() {
+            let _ = decoder.decode(&record[..end], &context);
+        }
+    }
+}
