@@ -34,7 +34,8 @@ const LOG_TYPES: &[(&str, Format, &[&[&str]])] = &[
     (
         "Microsoft365.Audit.Exchange",
         Format::M365,
-        &[&["CreationTime"]],
+        // Panther writes these with every key lower-cased.
+        &[&["CreationTime"], &["creationtime"]],
     ),
     (
         "Microsoft365.Audit.AzureActiveDirectory",

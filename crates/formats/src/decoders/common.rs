@@ -90,7 +90,11 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let err = parse_time("published", "yesterday").unwrap_err();
-        assert!(err.to_string().starts_with("invalid `published`: `yesterday`"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("invalid `published`: `yesterday`"),
+            "{err}"
+        );
     }
 
     #[test]
