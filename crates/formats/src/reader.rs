@@ -281,6 +281,14 @@ impl Reader {
         let mut line = Vec::with_capacity(64 * 1024);
         let limit = self.options.max_record_bytes;
         for number in 1u64.. {
+            // Most lines lie whole in the read buffer: decode them there, without a copy.
+            if let Ok(available) = stream.fill_buf() {
+                if let Some(end) = memchr::memchr(b'\n', available).filter(|&end| end <= limit) {
+                    self.line(cursor, number, trim_line_end(&available[..end]), sink)?;
+                    stream.consume(end + 1);
+                    continue;
+                }
+            }
             let status = match read_line_limited(&mut stream, &mut line, limit) {
                 Ok(Some(status)) => status,
                 Ok(None) => break,
@@ -295,35 +303,44 @@ impl Reader {
                 self.reject(cursor, number, 0, None, &error)?;
                 continue;
             }
-            let record = trim_line_end(&line);
-            let starts_array = record.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-            if (starts_array || cursor.lines_may_be_pages) && framing::line_may_hold_several(record)
-            {
-                let split = framing::split_document(record);
-                let whole = split.records.len() == 1 && split.records[0].len() == record.len();
-                if !whole && !split.records.is_empty() {
-                    cursor.pages_seen = true;
-                    for (i, range) in split.records.into_iter().enumerate() {
-                        self.process(cursor, number, i as u32 + 1, &record[range], sink)?;
-                    }
-                    if let Some(error) = split.error {
-                        self.count_record(cursor.input);
-                        let reason = format!(
-                            "invalid JSON at byte {}: {}",
-                            error.offset + 1,
-                            error.message
-                        );
-                        self.reject(cursor, number, 0, Some(record), &RecordError::Shape(reason))?;
-                    }
-                    continue;
-                }
-            }
-            if cursor.current.is_some() && !cursor.pages_seen {
-                cursor.lines_may_be_pages = false;
-            }
-            self.process(cursor, number, 0, record, sink)?;
+            self.line(cursor, number, trim_line_end(&line), sink)?;
         }
         Ok(())
+    }
+
+    /// One line of a line-oriented input: a record, or an array or API page of records.
+    fn line(
+        &mut self,
+        cursor: &mut Cursor,
+        number: u64,
+        record: &[u8],
+        sink: &mut EventSink<'_>,
+    ) -> Result<(), ReadError> {
+        let starts_array = record.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+        if (starts_array || cursor.lines_may_be_pages) && framing::line_may_hold_several(record) {
+            let split = framing::split_document(record);
+            let whole = split.records.len() == 1 && split.records[0].len() == record.len();
+            if !whole && !split.records.is_empty() {
+                cursor.pages_seen = true;
+                for (i, range) in split.records.into_iter().enumerate() {
+                    self.process(cursor, number, i as u32 + 1, &record[range], sink)?;
+                }
+                if let Some(error) = split.error {
+                    self.count_record(cursor.input);
+                    let reason = format!(
+                        "invalid JSON at byte {}: {}",
+                        error.offset + 1,
+                        error.message
+                    );
+                    self.reject(cursor, number, 0, Some(record), &RecordError::Shape(reason))?;
+                }
+                return Ok(());
+            }
+        }
+        if cursor.current.is_some() && !cursor.pages_seen {
+            cursor.lines_may_be_pages = false;
+        }
+        self.process(cursor, number, 0, record, sink)
     }
 
     fn read_document(
