@@ -24,10 +24,11 @@ use std::borrow::Cow;
 use std::fmt;
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Risk};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time, truncate};
+use super::lenient::{ignore_other_types, visit_strings, Fallback};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct Entra;
@@ -1077,15 +1078,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Code<'a> {
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
                 Ok(Code::Text(Cow::Owned(v.to_string())))
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Code::Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Code::Text(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Code::Text(Cow::Owned(v)))
-            }
+            visit_strings!('de, Code::Text);
         }
         deserializer.deserialize_any(CodeVisitor)
     }
@@ -1096,6 +1089,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for Code<'a> {
 /// vary by producer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Text<'a>(pub Option<Cow<'a, str>>);
+
+impl Fallback for Text<'_> {
+    fn none() -> Self {
+        Text(None)
+    }
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -1117,32 +1116,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
                 Ok(Text(Some(Cow::Owned(v.to_string()))))
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_owned()))))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v))))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
+            visit_strings!('de, |s| Text(Some(s)));
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
                 Text::deserialize(d)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
-            }
+            ignore_other_types!('de: unit, none, seq, map);
         }
         deserializer.deserialize_any(TextVisitor)
     }
@@ -1152,6 +1130,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 /// Monitor envelope, a bare region string. Only a valid two-letter country is kept.
 struct Location(Option<Country>);
 
+impl Fallback for Location {
+    fn none() -> Self {
+        Location(None)
+    }
+}
+
 impl<'de> Deserialize<'de> for Location {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LocationVisitor;
@@ -1160,29 +1144,8 @@ impl<'de> Deserialize<'de> for Location {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a location object or string")
             }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                // The envelope's `location` is the data region, not the user's country.
-                Ok(Location(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Location(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Location(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Location(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Location(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Location(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Location(None))
-            }
+            // A string is the envelope's `location`: the data region, not the user's country.
+            ignore_other_types!('de: str, unit, bool, i64, u64, f64, seq);
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut country = None;
                 while let Some(key) = map.next_key::<Key>()? {
