@@ -8,7 +8,9 @@
 //! - Field types that are the same everywhere live here whole: [`Obj`] (an object or nothing),
 //!   [`Str`] (a string or nothing), [`Text`] (a required string, or what stood in its place for
 //!   the error), [`U32`], and the list reader [`List`] with its [`Collect`] trait (an array
-//!   folded element by element, anything else read as empty).
+//!   folded element by element, anything else read as empty). Scalars whose JSON type varies
+//!   by producer: [`Code`] (a number or a string, kept as written) and [`AnyText`] (any scalar
+//!   spelled as text); [`Key`] reads the keys of a hand-visited object without allocating.
 //! - A decoder whose type has its own shape (a location that is an object or a region string,
 //!   a parameter value of any type) keeps its own `Visitor` for the types it wants and takes
 //!   the rest from [`ignore_other_types!`], which writes the `visit_*` methods that skip a
@@ -354,5 +356,134 @@ impl<'de> Deserialize<'de> for U32 {
         }
 
         deserializer.deserialize_any(Visit)
+    }
+}
+
+/// A status or result code written as a number (`50126`) or a string (`"50126"`, `"Success"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Code<'a> {
+    Number(i64),
+    Text(Cow<'a, str>),
+}
+
+impl Code<'_> {
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Code::Number(n) => Some(*n),
+            Code::Text(t) => t.trim().parse().ok(),
+        }
+    }
+
+    pub fn as_u32(&self) -> Option<u32> {
+        self.as_i64().and_then(|n| u32::try_from(n).ok())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Code<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CodeVisitor;
+        impl<'de> Visitor<'de> for CodeVisitor {
+            type Value = Code<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or a string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Code::Number(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                i64::try_from(v)
+                    .map(Code::Number)
+                    .map_err(|_| E::custom(format!("code {v} is out of range")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Code::Text(Cow::Owned(v.to_string())))
+            }
+            visit_strings!('de, Code::Text);
+        }
+        deserializer.deserialize_any(CodeVisitor)
+    }
+}
+
+/// A value read as text whatever its JSON type: strings as they are, numbers and booleans
+/// spelled out, `null`, objects and arrays as nothing. For name/value lists whose values
+/// vary by producer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnyText<'a>(pub Option<Cow<'a, str>>);
+
+impl Fallback for AnyText<'_> {
+    fn none() -> Self {
+        AnyText(None)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for AnyText<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = AnyText<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(AnyText(Some(Cow::Borrowed(if v {
+                    "true"
+                } else {
+                    "false"
+                }))))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(AnyText(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(AnyText(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(AnyText(Some(Cow::Owned(v.to_string()))))
+            }
+            visit_strings!('de, |s| AnyText(Some(s)));
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                AnyText::deserialize(d)
+            }
+            ignore_other_types!('de: unit, none, seq, map);
+        }
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+/// A map key kept inline (the keys forewarn looks for are short), so that reading the keys of
+/// a hand-visited object allocates nothing, where serde's `Cow<str>` would copy each one.
+pub struct Key {
+    bytes: [u8; 32],
+    /// `None` for a key too long to be one forewarn looks for.
+    len: Option<usize>,
+}
+
+impl Key {
+    /// Whether the key is `name`, ASCII case ignored.
+    pub fn is(&self, name: &str) -> bool {
+        self.len
+            .and_then(|n| self.bytes.get(..n))
+            .is_some_and(|k| k.eq_ignore_ascii_case(name.as_bytes()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let mut bytes = [0u8; 32];
+                let len = bytes.get_mut(..v.len()).map(|slot| {
+                    slot.copy_from_slice(v.as_bytes());
+                    v.len()
+                });
+                Ok(Key { bytes, len })
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
     }
 }

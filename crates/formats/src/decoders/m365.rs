@@ -24,10 +24,12 @@ use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_time, truncate};
 use super::entra::{
-    classify_activity, classify_code, contains_ci, set_source, sign_in_events, Code, Key,
-    SignInFacts, SignInResult, Subject, Text,
+    classify_activity, classify_code, contains_ci, set_source, sign_in_events, SignInFacts,
+    SignInResult, Subject,
 };
-use super::lenient::{self, ignore_other_types, visit_strings, Collect, Fallback};
+use super::lenient::{
+    self, ignore_other_types, visit_strings, AnyText, Code, Collect, Fallback, Key,
+};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct M365;
@@ -80,28 +82,28 @@ struct Record<'a> {
     #[serde(default, borrow, rename = "Operation", alias = "operation")]
     operation: Option<Cow<'a, str>>,
     #[serde(default, borrow, rename = "ResultStatus", alias = "resultstatus")]
-    result_status: Text<'a>,
+    result_status: AnyText<'a>,
     #[serde(default, borrow, rename = "UserId", alias = "userid")]
     user_id: Option<Cow<'a, str>>,
     #[serde(default, borrow, rename = "ObjectId", alias = "objectid")]
-    object_id: Text<'a>,
+    object_id: AnyText<'a>,
     #[serde(default, borrow, rename = "ClientIP", alias = "clientip")]
-    client_ip: Text<'a>,
+    client_ip: AnyText<'a>,
     #[serde(default, borrow, rename = "ClientIPAddress", alias = "clientipaddress")]
-    client_ip_address: Text<'a>,
+    client_ip_address: AnyText<'a>,
     #[serde(default, borrow, rename = "ActorIpAddress", alias = "actoripaddress")]
-    actor_ip_address: Text<'a>,
+    actor_ip_address: AnyText<'a>,
     #[serde(
         default,
         borrow,
         rename = "ClientInfoString",
         alias = "clientinfostring"
     )]
-    client_info_string: Text<'a>,
+    client_info_string: AnyText<'a>,
     #[serde(default, borrow, rename = "MailboxOwnerUPN", alias = "mailboxownerupn")]
-    mailbox_owner_upn: Text<'a>,
+    mailbox_owner_upn: AnyText<'a>,
     #[serde(default, borrow, rename = "LogonError", alias = "logonerror")]
-    logon_error: Text<'a>,
+    logon_error: AnyText<'a>,
     #[serde(default, borrow, rename = "ErrorNumber", alias = "errornumber")]
     error_number: Option<Code<'a>>,
     #[serde(default, borrow, rename = "ErrorCode", alias = "errorcode")]
@@ -522,12 +524,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for EntryOrNot<'a> {
                 while let Some(key) = map.next_key::<Key>()? {
                     let is = |n: &str| key.is(n);
                     if is("Name") {
-                        entry.name = map.next_value::<Text<'de>>()?.0;
+                        entry.name = map.next_value::<AnyText<'de>>()?.0;
                     } else if is("Value") || is("NewValue") {
-                        let value = map.next_value::<Text<'de>>()?.0;
+                        let value = map.next_value::<AnyText<'de>>()?.0;
                         entry.value = entry.value.or(value);
                     } else if is("ID") {
-                        entry.id = map.next_value::<Text<'de>>()?.0;
+                        entry.id = map.next_value::<AnyText<'de>>()?.0;
                     } else if is("Type") {
                         entry.kind = map
                             .next_value::<Option<Code<'de>>>()?
