@@ -20,9 +20,10 @@ use std::borrow::Cow;
 use std::fmt;
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason};
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time, truncate};
+use super::lenient::{ignore_other_types, visit_strings, Fallback};
 use super::ocsf::{asn, epoch_time, reason_from_text, reason_from_words, word, word_mask, Value};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
@@ -346,6 +347,12 @@ impl<'a> Terms<'a> {
     }
 }
 
+impl Fallback for Terms<'_> {
+    fn none() -> Self {
+        Terms::default()
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for Terms<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(TermsVisitor(std::marker::PhantomData))
@@ -361,25 +368,12 @@ impl<'de: 'a, 'a> Visitor<'de> for TermsVisitor<'a> {
         f.write_str("a keyword or an array of keywords")
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Terms<'a>, E> {
+    visit_strings!('de, |keyword| {
         let mut terms = Terms::default();
-        terms.add(Cow::Borrowed(v));
-        Ok(terms)
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Terms<'a>, E> {
-        let mut terms = Terms::default();
-        terms.add(Cow::Owned(v.to_owned()));
-        Ok(terms)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Terms<'a>, E> {
-        Ok(Terms::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Terms<'a>, E> {
-        Ok(Terms::default())
-    }
+        terms.add(keyword);
+        terms
+    });
+    ignore_other_types!('de: unit, none);
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Terms<'a>, D::Error> {
         Terms::deserialize(deserializer)

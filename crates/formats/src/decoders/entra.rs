@@ -24,10 +24,11 @@ use std::borrow::Cow;
 use std::fmt;
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Risk};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time, truncate};
+use super::lenient::{ignore_other_types, AnyText, Code, Fallback, Key};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct Entra;
@@ -131,11 +132,11 @@ struct Body<'a> {
     #[serde(default, borrow)]
     correlation_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    sign_in_event_types: Option<Vec<Text<'a>>>,
+    sign_in_event_types: Option<Vec<AnyText<'a>>>,
     #[serde(default, borrow)]
     service_principal_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    is_interactive: Text<'a>,
+    is_interactive: AnyText<'a>,
 
     // directoryAudit.
     #[serde(default, borrow)]
@@ -231,7 +232,7 @@ struct KeyValue<'a> {
     #[serde(default, borrow)]
     key: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    value: Text<'a>,
+    value: AnyText<'a>,
 }
 
 /// The Azure Monitor envelope fields a decision needs once `properties` is taken out.
@@ -1035,122 +1036,15 @@ fn audit<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Reco
     })
 }
 
-// ---------------------------------------------------------------------------------------------
-// Lenient value types: exporters disagree on whether codes are numbers or strings.
-
-/// A status or result code written as a number (`50126`) or a string (`"50126"`, `"Success"`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Code<'a> {
-    Number(i64),
-    Text(Cow<'a, str>),
-}
-
-impl Code<'_> {
-    pub(super) fn as_i64(&self) -> Option<i64> {
-        match self {
-            Code::Number(n) => Some(*n),
-            Code::Text(t) => t.trim().parse().ok(),
-        }
-    }
-
-    fn as_u32(&self) -> Option<u32> {
-        self.as_i64().and_then(|n| u32::try_from(n).ok())
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Code<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CodeVisitor;
-        impl<'de> Visitor<'de> for CodeVisitor {
-            type Value = Code<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number or a string")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Code::Number(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                i64::try_from(v)
-                    .map(Code::Number)
-                    .map_err(|_| E::custom(format!("code {v} is out of range")))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Code::Text(Cow::Owned(v.to_string())))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Code::Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Code::Text(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Code::Text(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_any(CodeVisitor)
-    }
-}
-
-/// A value read as text whatever its JSON type: strings as they are, numbers and booleans
-/// spelled out, `null`, objects and arrays as nothing. For name/value lists whose values
-/// vary by producer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct Text<'a>(pub Option<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Borrowed(if v { "true" } else { "false" }))))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_owned()))))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v))))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                Text::deserialize(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
-            }
-        }
-        deserializer.deserialize_any(TextVisitor)
-    }
-}
-
 /// A sign-in's `location`: the Graph object (`countryOrRegion`, two letters) or, in the Azure
 /// Monitor envelope, a bare region string. Only a valid two-letter country is kept.
 struct Location(Option<Country>);
+
+impl Fallback for Location {
+    fn none() -> Self {
+        Location(None)
+    }
+}
 
 impl<'de> Deserialize<'de> for Location {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -1160,34 +1054,13 @@ impl<'de> Deserialize<'de> for Location {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a location object or string")
             }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                // The envelope's `location` is the data region, not the user's country.
-                Ok(Location(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Location(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Location(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Location(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Location(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Location(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Location(None))
-            }
+            // A string is the envelope's `location`: the data region, not the user's country.
+            ignore_other_types!('de: str, unit, bool, i64, u64, f64, seq);
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut country = None;
                 while let Some(key) = map.next_key::<Key>()? {
                     if key.is("countryOrRegion") {
-                        let value: Text<'de> = map.next_value()?;
+                        let value: AnyText<'de> = map.next_value()?;
                         country = value.0.and_then(|c| Country::new(c.trim()).ok());
                     } else {
                         map.next_value::<IgnoredAny>()?;
@@ -1197,44 +1070,6 @@ impl<'de> Deserialize<'de> for Location {
             }
         }
         deserializer.deserialize_any(LocationVisitor)
-    }
-}
-
-/// A map key kept inline (the keys forewarn looks for are short), so that reading the keys of
-/// a hand-visited object allocates nothing, where serde's `Cow<str>` would copy each one.
-pub(super) struct Key {
-    bytes: [u8; 32],
-    /// `None` for a key too long to be one forewarn looks for.
-    len: Option<usize>,
-}
-
-impl Key {
-    /// Whether the key is `name`, ASCII case ignored.
-    pub(super) fn is(&self, name: &str) -> bool {
-        self.len
-            .and_then(|n| self.bytes.get(..n))
-            .is_some_and(|k| k.eq_ignore_ascii_case(name.as_bytes()))
-    }
-}
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = Key;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                let mut bytes = [0u8; 32];
-                let len = bytes.get_mut(..v.len()).map(|slot| {
-                    slot.copy_from_slice(v.as_bytes());
-                    v.len()
-                });
-                Ok(Key { bytes, len })
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
     }
 }
 

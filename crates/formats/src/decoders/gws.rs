@@ -23,6 +23,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time};
+use super::lenient::{ignore_other_types, visit_strings, Fallback};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct Gws;
@@ -684,6 +685,12 @@ impl<'a> Value<'a> {
     }
 }
 
+impl Fallback for Value<'_> {
+    fn none() -> Self {
+        Value::Other
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for Value<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ValueVisitor<'a>(std::marker::PhantomData<&'a ()>);
@@ -707,29 +714,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Value<'a> {
                 Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Other))
             }
 
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Value::Other)
-            }
-
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Value::Str(Cow::Borrowed(v)))
-            }
-
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Value::Str(Cow::Owned(v.to_owned())))
-            }
-
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Value::Str(Cow::Owned(v)))
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Value::Other)
-            }
-
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Value::Other)
-            }
+            visit_strings!('de, Value::Str);
+            ignore_other_types!('de: f64, unit, none, map);
 
             /// A list is read for the second factor it names (a `login_challenge_method` list
             /// holds every step of the sign-in: `password`, `password`, `security_key`), or for
@@ -744,11 +730,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Value<'a> {
                     }
                 }
                 Ok(pick.map(Value::Str).unwrap_or(Value::Other))
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Value::Other)
             }
         }
 

@@ -19,13 +19,16 @@ use std::borrow::Cow;
 use std::fmt;
 
 use forewarn_model::{AuthEvent, Channel, Kind, Outcome, Timestamp};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_time, truncate};
 use super::entra::{
-    classify_activity, classify_code, contains_ci, set_source, sign_in_events, Code, Key,
-    SignInFacts, SignInResult, Subject, Text,
+    classify_activity, classify_code, contains_ci, set_source, sign_in_events, SignInFacts,
+    SignInResult, Subject,
+};
+use super::lenient::{
+    self, ignore_other_types, visit_strings, AnyText, Code, Collect, Fallback, Key,
 };
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
@@ -79,28 +82,28 @@ struct Record<'a> {
     #[serde(default, borrow, rename = "Operation", alias = "operation")]
     operation: Option<Cow<'a, str>>,
     #[serde(default, borrow, rename = "ResultStatus", alias = "resultstatus")]
-    result_status: Text<'a>,
+    result_status: AnyText<'a>,
     #[serde(default, borrow, rename = "UserId", alias = "userid")]
     user_id: Option<Cow<'a, str>>,
     #[serde(default, borrow, rename = "ObjectId", alias = "objectid")]
-    object_id: Text<'a>,
+    object_id: AnyText<'a>,
     #[serde(default, borrow, rename = "ClientIP", alias = "clientip")]
-    client_ip: Text<'a>,
+    client_ip: AnyText<'a>,
     #[serde(default, borrow, rename = "ClientIPAddress", alias = "clientipaddress")]
-    client_ip_address: Text<'a>,
+    client_ip_address: AnyText<'a>,
     #[serde(default, borrow, rename = "ActorIpAddress", alias = "actoripaddress")]
-    actor_ip_address: Text<'a>,
+    actor_ip_address: AnyText<'a>,
     #[serde(
         default,
         borrow,
         rename = "ClientInfoString",
         alias = "clientinfostring"
     )]
-    client_info_string: Text<'a>,
+    client_info_string: AnyText<'a>,
     #[serde(default, borrow, rename = "MailboxOwnerUPN", alias = "mailboxownerupn")]
-    mailbox_owner_upn: Text<'a>,
+    mailbox_owner_upn: AnyText<'a>,
     #[serde(default, borrow, rename = "LogonError", alias = "logonerror")]
-    logon_error: Text<'a>,
+    logon_error: AnyText<'a>,
     #[serde(default, borrow, rename = "ErrorNumber", alias = "errornumber")]
     error_number: Option<Code<'a>>,
     #[serde(default, borrow, rename = "ErrorCode", alias = "errorcode")]
@@ -485,55 +488,28 @@ impl<'a> Entries<'a> {
     }
 }
 
+impl<'de: 'a, 'a> Collect<'de> for Entries<'a> {
+    type Item = EntryOrNot<'a>;
+
+    fn push(&mut self, EntryOrNot(entry): Self::Item) {
+        self.0.extend(entry);
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ListVisitor;
-        impl<'de> Visitor<'de> for ListVisitor {
-            type Value = Entries<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of name/value pairs")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some(entry) = seq.next_element::<EntryOrNot<'de>>()? {
-                    if let Some(entry) = entry.0 {
-                        out.push(entry);
-                    }
-                }
-                Ok(Entries(out))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Entries::default())
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Entries::default())
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Entries::default())
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Entries::default())
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Entries::default())
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Entries::default())
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Entries::default())
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Entries::default())
-            }
-        }
-        deserializer.deserialize_any(ListVisitor)
+        lenient::list(deserializer)
     }
 }
 
 /// One element of an [`Entries`] list, or nothing for an element of no known shape.
 struct EntryOrNot<'a>(Option<Entry<'a>>);
+
+impl Fallback for EntryOrNot<'_> {
+    fn none() -> Self {
+        EntryOrNot(None)
+    }
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for EntryOrNot<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -548,12 +524,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for EntryOrNot<'a> {
                 while let Some(key) = map.next_key::<Key>()? {
                     let is = |n: &str| key.is(n);
                     if is("Name") {
-                        entry.name = map.next_value::<Text<'de>>()?.0;
+                        entry.name = map.next_value::<AnyText<'de>>()?.0;
                     } else if is("Value") || is("NewValue") {
-                        let value = map.next_value::<Text<'de>>()?.0;
+                        let value = map.next_value::<AnyText<'de>>()?.0;
                         entry.value = entry.value.or(value);
                     } else if is("ID") {
-                        entry.id = map.next_value::<Text<'de>>()?.0;
+                        entry.id = map.next_value::<AnyText<'de>>()?.0;
                     } else if is("Type") {
                         entry.kind = map
                             .next_value::<Option<Code<'de>>>()?
@@ -564,46 +540,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for EntryOrNot<'a> {
                 }
                 Ok(EntryOrNot(Some(entry)))
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(EntryOrNot(Some(Entry {
-                    name: Some(Cow::Borrowed(v)),
-                    ..Entry::default()
-                })))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(EntryOrNot(Some(Entry {
-                    name: Some(Cow::Owned(v.to_owned())),
-                    ..Entry::default()
-                })))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(EntryOrNot(Some(Entry {
-                    name: Some(Cow::Owned(v)),
-                    ..Entry::default()
-                })))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(EntryOrNot(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(EntryOrNot(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(EntryOrNot(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(EntryOrNot(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(EntryOrNot(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(EntryOrNot(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(EntryOrNot(None))
-            }
+            visit_strings!('de, |name| EntryOrNot(Some(Entry {
+                name: Some(name),
+                ..Entry::default()
+            })));
+            ignore_other_types!('de: bool, i64, u64, f64, unit, none, seq);
         }
         deserializer.deserialize_any(EntryVisitor)
     }

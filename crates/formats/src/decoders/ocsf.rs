@@ -14,9 +14,10 @@ use std::borrow::Cow;
 use std::fmt;
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Timestamp};
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time, time_from_millis};
+use super::lenient::{ignore_other_types, visit_strings, Fallback};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct Ocsf;
@@ -602,6 +603,12 @@ impl fmt::Display for Value<'_> {
     }
 }
 
+impl Fallback for Value<'_> {
+    fn none() -> Self {
+        Value::Other
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for Value<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(ValueVisitor(std::marker::PhantomData))
@@ -617,17 +624,7 @@ impl<'de: 'a, 'a> Visitor<'de> for ValueVisitor<'a> {
         f.write_str("a string, number or boolean")
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Value<'a>, E> {
-        Ok(Value::Text(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value<'a>, E> {
-        Ok(Value::Text(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value<'a>, E> {
-        Ok(Value::Text(Cow::Owned(v)))
-    }
+    visit_strings!('de, Value::Text);
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value<'a>, E> {
         Ok(Value::Int(v))
@@ -645,14 +642,6 @@ impl<'de: 'a, 'a> Visitor<'de> for ValueVisitor<'a> {
         Ok(Value::Bool(v))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Value<'a>, E> {
-        Ok(Value::Other)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Value<'a>, E> {
-        Ok(Value::Other)
-    }
-
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value<'a>, D::Error> {
         Value::deserialize(deserializer)
     }
@@ -668,10 +657,7 @@ impl<'de: 'a, 'a> Visitor<'de> for ValueVisitor<'a> {
         Ok(first)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'a>, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Value::Other)
-    }
+    ignore_other_types!('de: unit, none, map);
 }
 
 /// Classifies a vendor's failure text (a `status_detail`, an error code, an ECS

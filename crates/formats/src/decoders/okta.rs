@@ -25,7 +25,7 @@ use serde::Deserialize;
 use super::common::{
     account, contains, contains_ignore_case, find_ignore_case, is_redacted, parse_ip, parse_time,
 };
-use super::lenient::{Obj, Str, Text, U32};
+use super::lenient::{self, Collect, Obj, Str, Text, U32};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct Okta;
@@ -187,78 +187,26 @@ struct Targets<'a> {
     authenticator: Option<Cow<'a, str>>,
 }
 
+impl<'de: 'a, 'a> Collect<'de> for Targets<'a> {
+    type Item = Obj<Principal<'a>>;
+
+    fn push(&mut self, Obj(element): Self::Item) {
+        let Some(principal) = element else { return };
+        match principal.kind.0.as_deref() {
+            Some("User") if self.user.is_none() && usable(&principal) => {
+                self.user = Some(principal);
+            }
+            Some("AuthenticatorEnrollment") if self.authenticator.is_none() => {
+                self.authenticator = principal.display_name.0;
+            }
+            _ => {}
+        }
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for Targets<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = Targets<'a>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an array of targets")
-            }
-
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut targets = Targets::default();
-                while let Some(Obj(element)) = seq.next_element::<Obj<Principal<'a>>>()? {
-                    let Some(principal) = element else { continue };
-                    match principal.kind.0.as_deref() {
-                        Some("User") if targets.user.is_none() && usable(&principal) => {
-                            targets.user = Some(principal);
-                        }
-                        Some("AuthenticatorEnrollment") if targets.authenticator.is_none() => {
-                            targets.authenticator = principal.display_name.0;
-                        }
-                        _ => {}
-                    }
-                }
-                Ok(targets)
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(Targets::default())
-            }
-
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Targets::default())
-            }
-
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(Targets::default())
-            }
-
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Targets::default())
-            }
-
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Targets::default())
-            }
-
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Targets::default())
-            }
-
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Targets::default())
-            }
-
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Targets::default())
-            }
-        }
-
-        deserializer.deserialize_any(Visit(std::marker::PhantomData))
+        lenient::list(deserializer)
     }
 }
 

@@ -31,10 +31,11 @@ use forewarn_model::{AuthEvent, Kind, Outcome, Reason, Timestamp};
 use jiff::civil::DateTime;
 use jiff::tz::Offset;
 use jiff::SignedDuration;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::common::{account, contains, parse_time, truncate};
+use super::lenient::visit_strings;
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct Sshd;
@@ -474,15 +475,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for JournalText<'a> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string or an array of bytes")
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(JournalText(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(JournalText(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(JournalText(Cow::Owned(v)))
-            }
+            visit_strings!('de, JournalText);
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut bytes = Vec::new();
                 while let Some(byte) = seq.next_element::<u8>()? {
