@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use forewarn_model::{AuthEvent, Timestamp};
+use forewarn_model::{AuthEvent, Channel, Kind, Timestamp};
 
 use crate::Format;
 
@@ -39,6 +39,30 @@ pub enum Decoded<'a> {
     /// A well-formed record of a type forewarn does not use; the reason names the type
     /// (`event type user.session.end`) so the summary can count types.
     Skipped(Cow<'a, str>),
+}
+
+impl<'a> Decoded<'a> {
+    /// One event per step of a record that describes several (an audit entry for "started and
+    /// sent a code", say): each a copy of `base` with the step's kind and channel.
+    pub fn steps(base: AuthEvent<'a>, steps: &[(Kind, Option<Channel>)]) -> Self {
+        match steps {
+            [(kind, channel)] => Decoded::One(AuthEvent {
+                kind: *kind,
+                channel: *channel,
+                ..base
+            }),
+            _ => Decoded::Many(
+                steps
+                    .iter()
+                    .map(|(kind, channel)| AuthEvent {
+                        kind: *kind,
+                        channel: *channel,
+                        ..base.clone()
+                    })
+                    .collect(),
+            ),
+        }
+    }
 }
 
 /// Facts about the input a decoder may need that the record itself does not carry.

@@ -1020,20 +1020,7 @@ fn audit<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Reco
     // The steps of one reset flow share a correlation id: it is the flow's session.
     base.session = non_empty(body.correlation_id).or_else(|| non_empty(envelope.correlation_id));
 
-    let mut events: Vec<AuthEvent<'a>> = class
-        .steps
-        .iter()
-        .map(|(kind, channel)| {
-            let mut event = base.clone();
-            event.kind = *kind;
-            event.channel = *channel;
-            event
-        })
-        .collect();
-    Ok(match events.len() {
-        1 => Decoded::One(events.pop().unwrap_or(base)),
-        _ => Decoded::Many(events),
-    })
+    Ok(Decoded::steps(base, &class.steps))
 }
 
 /// A sign-in's `location`: the Graph object (`countryOrRegion`, two letters) or, in the Azure

@@ -442,20 +442,7 @@ fn directory_change<'a>(
     }
     base.reason = class.reason;
     base.actor = actor.and_then(account).filter(|a| *a != base.account);
-    let mut events: Vec<AuthEvent<'a>> = class
-        .steps
-        .iter()
-        .map(|(kind, channel)| {
-            let mut event = base.clone();
-            event.kind = *kind;
-            event.channel = *channel;
-            event
-        })
-        .collect();
-    Ok(match events.len() {
-        1 => Decoded::One(events.pop().unwrap_or(base)),
-        _ => Decoded::Many(events),
-    })
+    Ok(Decoded::steps(base, &class.steps))
 }
 
 /// A name/value list as the unified audit log writes them (`Parameters`,
