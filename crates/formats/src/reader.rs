@@ -433,7 +433,15 @@ impl Reader {
         };
         let mut chosen = decoder;
         let mut result = decoder.decode(record, &cursor.context);
-        if self.forced.is_none() && !matches!(result, Ok(Decoded::One(_) | Decoded::Many(_))) {
+        // A record the input's format skips is another format's only if it does not look like
+        // its own: skip-heavy logs (CloudTrail is mostly S3 and EC2) then cost one sniff, not
+        // a detection round, per skipped record.
+        let settled = match &result {
+            Ok(Decoded::One(_) | Decoded::Many(_)) => true,
+            Ok(Decoded::Skipped(_)) => decoder.sniff(record),
+            Err(_) => false,
+        };
+        if self.forced.is_none() && !settled {
             if let Some(other) = detect(record).filter(|d| d.format() != decoder.format()) {
                 let retry = other.decode(record, &cursor.context);
                 if retry.is_ok() {

@@ -225,3 +225,23 @@ fn json_lines_of_api_pages_are_split_on_every_line() {
     assert_eq!(positions, [(1, 1), (1, 2), (2, 0), (3, 1), (3, 2)]);
     assert_eq!(summary.rejected(), 0);
 }
+
+#[test]
+fn a_stream_that_mixes_formats_is_detected_record_by_record() {
+    use forewarn_formats::examples::TYPICAL;
+    let mut bytes = Vec::new();
+    for _ in 0..2 {
+        for (_, record) in TYPICAL {
+            bytes.extend_from_slice(record.trim_ascii());
+            bytes.push(b'\n');
+        }
+    }
+    let (events, summary) = decode_bytes("mixed.jsonl", &bytes);
+    let input = &summary.inputs[0];
+    assert_eq!(input.rejected(), 0, "{:?}", input.examples);
+    assert_eq!(input.formats.len(), TYPICAL.len(), "{:?}", input.formats);
+    for counts in input.formats.values() {
+        assert_eq!(counts.decoded, 2);
+    }
+    assert!(events.len() >= 2 * TYPICAL.len());
+}
