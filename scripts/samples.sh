@@ -21,8 +21,21 @@ for line in (samples / "panther/panther-identity-tests.jsonl").open():
         out.setdefault(case["log_type"], []).append(json.dumps(case["event"]))
 for log_type, events in out.items():
     (work / f"panther-{log_type}.jsonl").write_text("\n".join(events) + "\n")
-lines = [json.loads(l)["log_line"] for l in (samples / "sshd/fail2ban-sshd-labelled.jsonl").open()]
-(work / "fail2ban-sshd.log").write_text("\n".join(lines) + "\n")
+syslog, journal = [], []
+for case in map(json.loads, (samples / "sshd/fail2ban-sshd-labelled.jsonl").open()):
+    if case["source_file"].endswith("-journal"):
+        # fail2ban's journal test lines are `host program[pid]: message` with no time of their
+        # own: give them back the journald record they came from, with a fixed time.
+        host, _, rest = case["log_line"].partition(" ")
+        tag, _, message = rest.partition(": ")
+        program, _, pid = tag.partition("[")
+        journal.append(json.dumps({"__REALTIME_TIMESTAMP": "1705312800000000", "_HOSTNAME": host,
+                                   "SYSLOG_IDENTIFIER": program, "_PID": pid.rstrip("]"),
+                                   "MESSAGE": message}))
+    else:
+        syslog.append(case["log_line"])
+(work / "fail2ban-sshd.log").write_text("\n".join(syslog) + "\n")
+(work / "fail2ban-sshd-journal.jsonl").write_text("\n".join(journal) + "\n")
 wazuh = [l for c in map(json.loads, (samples / "sshd/wazuh-sshd-labelled.jsonl").open()) for l in c["log_lines"]]
 (work / "wazuh-sshd-cases.log").write_text("\n".join(wazuh) + "\n")
 PY
