@@ -352,11 +352,7 @@ fn bad_records_are_rejected_with_the_field_to_fix() {
     let (events, summary) = common::decode_fixture("auth0/bad.jsonl");
     assert_eq!(events.len(), 1, "the good first line");
     let input = &summary.inputs[0];
-    let rejected: Vec<_> = input
-        .rejected
-        .iter()
-        .map(|(k, v)| (k.as_str(), *v))
-        .collect();
+    let rejected = common::rejected_by_reason(&summary);
     assert_eq!(
         rejected,
         [

@@ -445,11 +445,7 @@ fn bad_records_are_rejected_with_a_reason_and_do_not_hide_good_ones() {
     assert!(reasons[2].contains("invalid type"), "{}", reasons[2]);
     assert_eq!(reasons[3], "missing field `actor.email`");
     assert_eq!(reasons[4], "missing field `parameters.USER_EMAIL`");
-    let by_reason: Vec<(&str, u64)> = input
-        .rejected
-        .iter()
-        .map(|(reason, n)| (reason.as_str(), *n))
-        .collect();
+    let by_reason = common::rejected_by_reason(&summary);
     assert_eq!(input.rejected(), 9, "{by_reason:?}");
     assert!(
         input.rejected.contains_key("missing field `events`"),

@@ -273,11 +273,7 @@ fn bad_lines_are_rejected_with_reasons_and_the_good_ones_around_them_kept() {
     assert_eq!(input.records, 9);
     assert_eq!(events.len(), 1, "the last line still decodes");
     assert_eq!(summary.skipped(), 1);
-    let rejected: Vec<(&str, u64)> = input
-        .rejected
-        .iter()
-        .map(|(k, v)| (k.as_str(), *v))
-        .collect();
+    let rejected = common::rejected_by_reason(&summary);
     assert_eq!(
         rejected,
         [

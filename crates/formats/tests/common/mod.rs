@@ -102,3 +102,12 @@ pub fn decode_every_prefix<'r>(
         }
     }
 }
+
+/// The first input's rejections as `(reason, count)`, sorted by reason, for one assertion.
+pub fn rejected_by_reason(summary: &Summary) -> Vec<(&str, u64)> {
+    summary.inputs[0]
+        .rejected
+        .iter()
+        .map(|(reason, n)| (reason.as_str(), *n))
+        .collect()
+}
