@@ -125,7 +125,9 @@ pub fn corpus() -> Vec<(AuthEvent<'static>, RenderContext<'static>)> {
     use forewarn_model::{Channel, Kind, Outcome, Reason};
     use std::borrow::Cow;
 
-    let shapes: &[(Kind, Outcome, Option<Reason>, Option<Channel>, bool)] = &[
+    /// kind, outcome, reason, channel, done by an admin on the account's behalf
+    type Shape = (Kind, Outcome, Option<Reason>, Option<Channel>, bool);
+    let shapes: &[Shape] = &[
         (Kind::AccountLookup, Outcome::Success, None, None, false),
         (
             Kind::AccountLookup,
