@@ -25,6 +25,7 @@ enum Command {
     Decode(commands::decode::DecodeArgs),
     Demo(commands::demo::DemoArgs),
     Formats(commands::formats::FormatsArgs),
+    Simulate(commands::simulate::SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => commands::decode::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Formats(args) => commands::formats::run(args),
+        Command::Simulate(args) => commands::simulate::run(args),
     };
     match result {
         Ok(code) => code,

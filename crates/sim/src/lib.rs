@@ -8,5 +8,12 @@
 //! This crate must not detect anything, and must not read anything but its own arguments:
 //! its output is the test of detection, so it cannot share detection's assumptions.
 
+pub mod benign;
+pub mod names;
+pub mod networks;
 pub mod render;
 pub mod rng;
+pub mod scenarios;
+pub mod simulate;
+pub mod truth;
+pub mod world;

@@ -1,0 +1,805 @@
+//! Runs a simulation: builds the world, plans the campaigns, generates the days in order and
+//! writes every format and the ground truth.
+//!
+//! Memory is bounded by one day of events (and one chunk of rendered output per format), not
+//! by the length of the run: days are generated, sorted and written one after another.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use forewarn_formats::Format;
+use forewarn_model::{AuthEvent, Channel, Country, Timestamp};
+
+use crate::benign::{Behaviour, Behaviours, Benign};
+use crate::networks::{place_of, NETWORKS, PLACES};
+use crate::render::{renderer_for, RenderContext, FORMATS};
+use crate::rng::{mix, Rng};
+use crate::scenarios::{scenario_named, Params, Plan, Scenario, Timeline, DAY_MS, SCENARIOS};
+use crate::truth::{stage_of, CampaignTruth, Infrastructure, StageAccounts, Truth, WorldTruth};
+use crate::world::{
+    mask_email, mask_phone, mistyped, stream, Origin, SimEvent, Subject, Target, World, WorldConfig,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("unknown scenario `{name}`, expected `all` or one of: {valid}")]
+    UnknownScenario { name: String, valid: String },
+    #[error("`--set {text}`: expected SCENARIO.PARAMETER=NUMBER, e.g. phosphorus.attacked=50")]
+    BadOverride { text: String },
+    #[error("`--set {text}`: scenario `{scenario}` is not in this run (scenarios: {running})")]
+    OverrideNotRunning {
+        text: String,
+        scenario: String,
+        running: String,
+    },
+    #[error("`--set {text}`: `{scenario}` has no parameter `{parameter}`; it has: {valid}")]
+    UnknownParameter {
+        text: String,
+        scenario: String,
+        parameter: String,
+        valid: String,
+    },
+    #[error("the simulator does not write {format} (it writes: {valid})")]
+    UnsupportedFormat { format: Format, valid: String },
+    #[error("{what} must be at least 1")]
+    Empty { what: &'static str },
+    #[error("{path}: the output folder is not empty and holds no earlier simulation (no truth.json); choose an empty or new folder")]
+    OutputNotEmpty { path: PathBuf },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
+    move |source| SimError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// `--set phosphorus.attacked=50`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub text: String,
+    pub scenario: String,
+    pub parameter: String,
+    pub value: f64,
+}
+
+impl std::str::FromStr for Override {
+    type Err = SimError;
+
+    fn from_str(text: &str) -> Result<Self, SimError> {
+        let bad = || SimError::BadOverride {
+            text: text.to_owned(),
+        };
+        let (key, value) = text.split_once('=').ok_or_else(bad)?;
+        let (scenario, parameter) = key.trim().split_once('.').ok_or_else(bad)?;
+        let value: f64 = value.trim().parse().map_err(|_| bad())?;
+        if !value.is_finite() || value < 0.0 {
+            return Err(bad());
+        }
+        Ok(Override {
+            text: text.to_owned(),
+            scenario: scenario.to_owned(),
+            parameter: parameter.to_owned(),
+            value,
+        })
+    }
+}
+
+/// Scenarios from a `--scenario` list (`all`, or names separated by commas).
+pub fn parse_scenarios(list: &str) -> Result<Vec<&'static dyn Scenario>, SimError> {
+    let mut chosen: Vec<&'static dyn Scenario> = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name == "all" {
+            return Ok(SCENARIOS.to_vec());
+        }
+        let scenario = scenario_named(name).ok_or_else(|| SimError::UnknownScenario {
+            name: name.to_owned(),
+            valid: SCENARIOS
+                .iter()
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+        if !chosen.iter().any(|s| s.name() == scenario.name()) {
+            chosen.push(scenario);
+        }
+    }
+    Ok(chosen)
+}
+
+#[derive(Clone)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub accounts: u32,
+    pub days: u32,
+    /// Midnight UTC of the first day.
+    pub start: Timestamp,
+    pub domain: String,
+    pub scenarios: Vec<&'static dyn Scenario>,
+    pub overrides: Vec<Override>,
+    pub formats: Vec<Format>,
+    /// Worker threads; the output does not depend on it.
+    pub threads: usize,
+}
+
+impl SimConfig {
+    pub fn new(seed: u64, accounts: u32, days: u32) -> Self {
+        SimConfig {
+            seed,
+            accounts,
+            days,
+            start: "2019-08-13T00:00:00Z".parse().expect("a valid time"),
+            domain: "example.com".to_owned(),
+            scenarios: SCENARIOS.to_vec(),
+            overrides: Vec::new(),
+            formats: vec![Format::Native],
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+
+    /// Each scenario's parameters: defaults for this world, then the overrides.
+    pub fn parameters(&self) -> Result<Vec<Params>, SimError> {
+        let running = || {
+            self.scenarios
+                .iter()
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut all: Vec<Params> = self
+            .scenarios
+            .iter()
+            .map(|s| {
+                Params(
+                    s.parameters(self.accounts, self.days)
+                        .iter()
+                        .map(|p| (p.name, p.default))
+                        .collect(),
+                )
+            })
+            .collect();
+        for o in &self.overrides {
+            let Some(i) = self.scenarios.iter().position(|s| s.name() == o.scenario) else {
+                return Err(SimError::OverrideNotRunning {
+                    text: o.text.clone(),
+                    scenario: o.scenario.clone(),
+                    running: running(),
+                });
+            };
+            let params = &mut all[i];
+            let Some(key) = params.0.keys().find(|k| **k == o.parameter).copied() else {
+                return Err(SimError::UnknownParameter {
+                    text: o.text.clone(),
+                    scenario: o.scenario.clone(),
+                    parameter: o.parameter.clone(),
+                    valid: params.0.keys().copied().collect::<Vec<_>>().join(", "),
+                });
+            };
+            params.0.insert(key, o.value);
+        }
+        Ok(all)
+    }
+
+    fn validate(&self) -> Result<(), SimError> {
+        if self.accounts == 0 {
+            return Err(SimError::Empty { what: "--accounts" });
+        }
+        if self.days == 0 {
+            return Err(SimError::Empty { what: "--days" });
+        }
+        for &format in &self.formats {
+            if renderer_for(format).is_none() {
+                return Err(SimError::UnsupportedFormat {
+                    format,
+                    valid: FORMATS
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How far a run has got, for progress displays.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub day: u32,
+    pub days: u32,
+    pub events: u64,
+}
+
+/// What a run wrote.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub truth: Truth,
+    /// Per format, the files written and their sizes.
+    pub files: Written,
+    /// Campaign records a format's own decoder rejected (a simulator bug when not zero).
+    pub undecodable: u64,
+}
+
+fn write_truth(path: &Path, truth: &Truth) -> Result<(), SimError> {
+    let mut text = serde_json::to_vec_pretty(truth).expect("the truth serializes");
+    text.push(b'\n');
+    fs::write(path, text).map_err(io_error(path))
+}
+
+/// The truth as one format shows it: stages read off what its records of each campaign's
+/// events decode to. A format without a record for some step (Okta has no address lookup)
+/// shows less, and a detector reading it can only be asked to find what it shows.
+fn truth_as_seen(world: &World, truth: &Truth, format: Format, observed: &[Observed]) -> Truth {
+    let mut campaigns = truth.campaigns.clone();
+    let mut all_identified = HashSet::new();
+    for (i, campaign) in campaigns.iter_mut().enumerate() {
+        let mut stages: HashMap<&str, crate::truth::Stage> = HashMap::new();
+        let mut nonexistent = BTreeSet::new();
+        for o in observed.iter().filter(|o| usize::from(o.campaign) == i) {
+            let Some(account) = o.account.as_deref() else {
+                continue;
+            };
+            if world.exists(account) {
+                let entry = stages.entry(account).or_insert(o.stage);
+                *entry = (*entry).max(o.stage);
+            } else {
+                nonexistent.insert(account.to_owned());
+            }
+        }
+        campaign.accounts = StageAccounts::from_stages(stages);
+        campaign.funnel = campaign.accounts.funnel();
+        campaign.nonexistent_probed = nonexistent.into_iter().collect();
+        all_identified.extend(campaign.accounts.identified.iter().cloned());
+    }
+    let mut world_truth = truth.world.clone();
+    world_truth.formats = vec![format.name().to_owned()];
+    world_truth.benign_accounts = world.accounts.len() - all_identified.len();
+    Truth {
+        world: world_truth,
+        campaigns,
+        benign: truth.benign.clone(),
+    }
+}
+
+/// A planned campaign: its events, sorted by time.
+struct Campaign {
+    scenario: &'static dyn Scenario,
+    params: Params,
+    events: Vec<SimEvent>,
+}
+
+/// Simulates and writes `DIR/<format>/<file>` and `DIR/truth.json`.
+pub fn simulate(
+    config: &SimConfig,
+    out: &Path,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, SimError> {
+    config.validate()?;
+    let params = config.parameters()?;
+    prepare_output(out)?;
+
+    let world = World::build(&WorldConfig {
+        seed: config.seed,
+        accounts: config.accounts,
+        domain: config.domain.clone(),
+    });
+    let start_ms = config.start.as_millisecond();
+    // 1970-01-01 was a Thursday; 0 = Monday.
+    let start_weekday = ((start_ms.div_euclid(DAY_MS) + 3).rem_euclid(7)) as u32;
+    let mut benign = Benign::new(&world, start_ms, start_weekday, config.days);
+
+    // Plan every campaign up front: they are small next to the honest traffic.
+    let mut ghosts = Vec::new();
+    let mut taken: HashSet<u32> = benign.staff().iter().copied().collect();
+    let mut campaigns = Vec::new();
+    for (i, (&scenario, params)) in config.scenarios.iter().zip(params).enumerate() {
+        let rng = Rng::for_path(config.seed, &[stream::SCENARIO, i as u64]);
+        let origin = Origin::Campaign(i as u8);
+        let timeline = Timeline {
+            start_ms,
+            days: config.days,
+            start_weekday,
+        };
+        let mut plan = Plan::new(&world, rng, timeline, origin, &mut ghosts, &mut taken);
+        scenario.plan(&mut plan, &params);
+        let Plan {
+            mut events,
+            takeovers,
+            ..
+        } = plan;
+        for (account, day) in takeovers {
+            benign.quiet(account, day);
+        }
+        events.sort_by_key(order);
+        campaigns.push(Campaign {
+            scenario,
+            params,
+            events,
+        });
+    }
+    let campaign_truth: Vec<CampaignTruth> = campaigns
+        .iter()
+        .map(|c| campaign_truth(&world, &ghosts, c))
+        .collect();
+
+    // Campaign events by day; what falls after the last day is written with it.
+    let mut attack_days: Vec<Vec<SimEvent>> = vec![Vec::new(); config.days as usize];
+    for campaign in &campaigns {
+        for event in &campaign.events {
+            let day = ((event.time_ms - start_ms).max(0) / DAY_MS).min(i64::from(config.days) - 1);
+            attack_days[day as usize].push(*event);
+        }
+    }
+    drop(campaigns);
+
+    let mut writers = Writers::create(out, &config.formats)?;
+    let threads = config.threads.max(1);
+    let mut seen = Behaviours::new(world.accounts.len());
+    let mut carry: Vec<SimEvent> = Vec::new();
+    let mut total = 0u64;
+    let materializer = Materializer {
+        world: &world,
+        ghosts: &ghosts,
+    };
+    for day in 0..config.days {
+        let mut batch = std::mem::take(&mut carry);
+        batch.append(&mut attack_days[day as usize]);
+        let (events, day_seen) = generate_day(&benign, day, world.accounts.len() as u32, threads);
+        batch.extend(events);
+        seen.merge(&day_seen);
+        batch.sort_unstable_by_key(order);
+        let day_end = start_ms + i64::from(day + 1) * DAY_MS;
+        if day + 1 < config.days {
+            let keep = batch.partition_point(|e| e.time_ms < day_end);
+            carry = batch.split_off(keep);
+        }
+        writers.write(&materializer, &batch, total, threads)?;
+        total += batch.len() as u64;
+        progress(Progress {
+            day: day + 1,
+            days: config.days,
+            events: total,
+        });
+    }
+    let (files, observed) = writers.finish()?;
+
+    let mut benign_lists = BTreeMap::new();
+    for &behaviour in Behaviour::ALL {
+        let mut accounts: Vec<String> = seen
+            .accounts(behaviour)
+            .map(|a| world.accounts[a as usize].address.clone())
+            .collect();
+        accounts.sort();
+        benign_lists.insert(behaviour.name().to_owned(), accounts);
+    }
+    let targeted: HashSet<&str> = campaign_truth
+        .iter()
+        .flat_map(|c| c.accounts.identified.iter().map(String::as_str))
+        .collect();
+    let benign_accounts = world.accounts.len() - targeted.len();
+    let end = Timestamp::from_millisecond(start_ms + i64::from(config.days) * DAY_MS)
+        .expect("a valid end time");
+    let truth = Truth {
+        world: WorldTruth {
+            seed: config.seed,
+            accounts: world.accounts.len(),
+            benign_accounts,
+            days: config.days,
+            start: config.start.to_string(),
+            end: end.to_string(),
+            domain: config.domain.clone(),
+            events: total,
+            scenarios: config
+                .scenarios
+                .iter()
+                .map(|s| s.name().to_owned())
+                .collect(),
+            formats: config.formats.iter().map(|f| f.name().to_owned()).collect(),
+        },
+        campaigns: campaign_truth,
+        benign: benign_lists,
+    };
+    write_truth(&out.join("truth.json"), &truth)?;
+    let mut undecodable = 0;
+    for &format in &config.formats {
+        let seen = observed.get(&format).map_or(&[][..], Vec::as_slice);
+        undecodable += seen.iter().filter(|o| o.account.is_none()).count() as u64;
+        let format_truth = truth_as_seen(&world, &truth, format, seen);
+        write_truth(&out.join(format.name()).join("truth.json"), &format_truth)?;
+    }
+    Ok(Report {
+        truth,
+        files,
+        undecodable,
+    })
+}
+
+/// A total order on events: time first, then everything else, so that the output never
+/// depends on how the work was split between threads.
+fn order(e: &SimEvent) -> (i64, Origin, Subject, u8, u8, u64, u64) {
+    (
+        e.time_ms,
+        e.origin,
+        e.subject,
+        e.kind as u8,
+        e.outcome as u8,
+        e.session,
+        e.device,
+    )
+}
+
+fn generate_day(
+    benign: &Benign<'_>,
+    day: u32,
+    accounts: u32,
+    threads: usize,
+) -> (Vec<SimEvent>, Behaviours) {
+    let per = accounts.div_ceil(threads as u32).max(1);
+    let ranges: Vec<_> = (0..accounts)
+        .step_by(per as usize)
+        .map(|lo| lo..(lo + per).min(accounts))
+        .collect();
+    let parts: Vec<(Vec<SimEvent>, Behaviours)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .into_iter()
+            .map(|range| {
+                scope.spawn(move || {
+                    let mut events = Vec::with_capacity(range.len() * 4);
+                    let mut seen = Behaviours::new(accounts as usize);
+                    benign.day(day, range, &mut events, &mut seen);
+                    (events, seen)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a day's generation does not panic"))
+            .collect()
+    });
+    let mut all = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    let mut seen = Behaviours::new(accounts as usize);
+    for (events, part) in parts {
+        all.extend(events);
+        seen.merge(&part);
+    }
+    (all, seen)
+}
+
+fn prepare_output(out: &Path) -> Result<(), SimError> {
+    if out.exists() {
+        let mut entries = fs::read_dir(out).map_err(io_error(out))?;
+        if entries.next().is_some() && !out.join("truth.json").exists() {
+            return Err(SimError::OutputNotEmpty {
+                path: out.to_owned(),
+            });
+        }
+    }
+    fs::create_dir_all(out).map_err(io_error(out))
+}
+
+fn campaign_truth(world: &World, ghosts: &[String], campaign: &Campaign) -> CampaignTruth {
+    let mut stages: HashMap<u32, crate::truth::Stage> = HashMap::new();
+    let mut nonexistent = BTreeSet::new();
+    let mut ips = BTreeSet::new();
+    let mut asns = BTreeSet::new();
+    for event in &campaign.events {
+        let source = event.source;
+        ips.insert(source.ip());
+        asns.insert(NETWORKS[usize::from(source.network)].asn);
+        match event.subject {
+            Subject::Account(a) => {
+                let stage = stage_of(event.kind, event.outcome);
+                let entry = stages.entry(a).or_insert(stage);
+                *entry = (*entry).max(stage);
+            }
+            Subject::Ghost(g) => {
+                nonexistent.insert(ghosts[g as usize].clone());
+            }
+            Subject::Mistyped(..) => {}
+        }
+    }
+    let accounts = StageAccounts::from_stages(
+        stages
+            .iter()
+            .map(|(&a, &stage)| (world.accounts[a as usize].address.as_str(), stage)),
+    );
+    CampaignTruth {
+        id: campaign.scenario.name().to_owned(),
+        scenario: campaign.scenario.name().to_owned(),
+        funnel: accounts.funnel(),
+        infrastructure: Infrastructure {
+            ips: ips.iter().map(ToString::to_string).collect(),
+            asns: asns.into_iter().collect(),
+        },
+        accounts,
+        nonexistent_probed: nonexistent.into_iter().collect(),
+        parameters: campaign
+            .params
+            .0
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect(),
+    }
+}
+
+/// Turns compact simulated events into the event model, with the strings looked up.
+pub struct Materializer<'w> {
+    pub world: &'w World,
+    pub ghosts: &'w [String],
+}
+
+/// Reused string buffers, so that materializing an event does not allocate.
+#[derive(Default)]
+pub struct Scratch {
+    account: String,
+    device: String,
+    session: String,
+    target: String,
+}
+
+impl Materializer<'_> {
+    /// Calls `f` with the event and its render context.
+    pub fn with<R>(
+        &self,
+        e: &SimEvent,
+        seq: u64,
+        scratch: &mut Scratch,
+        f: impl FnOnce(&AuthEvent<'_>, &RenderContext<'_>) -> R,
+    ) -> R {
+        let world = self.world;
+        let (address, exists, account_id, owner): (&str, bool, u64, Option<u32>) = match e.subject {
+            Subject::Account(a) => (
+                &world.accounts[a as usize].address,
+                true,
+                u64::from(a) + 1,
+                Some(a),
+            ),
+            Subject::Ghost(g) => (
+                &self.ghosts[g as usize],
+                false,
+                (1 << 40) | u64::from(g),
+                None,
+            ),
+            Subject::Mistyped(a, variant) => {
+                scratch.account.clear();
+                scratch
+                    .account
+                    .push_str(&mistyped(&world.accounts[a as usize].address, variant));
+                (
+                    &scratch.account,
+                    false,
+                    (2 << 40) | (u64::from(a) << 3) | u64::from(variant),
+                    None,
+                )
+            }
+        };
+        let network = &NETWORKS[usize::from(e.source.network)];
+        let mut event = AuthEvent::new(
+            Timestamp::from_millisecond(e.time_ms).expect("simulated times are in range"),
+            e.kind,
+            e.outcome,
+            Cow::Borrowed(address),
+        );
+        event.account_exists = Some(exists);
+        event.ip = Some(e.source.ip());
+        event.user_agent = Some(Cow::Borrowed(e.agent.as_str()));
+        if e.device != 0 {
+            scratch.device.clear();
+            let _ = write!(scratch.device, "d-{:012x}", e.device >> 16);
+            event.device_id = Some(Cow::Borrowed(&scratch.device));
+        }
+        if e.session != 0 {
+            scratch.session.clear();
+            let _ = write!(scratch.session, "s-{:016x}", e.session);
+            event.session = Some(Cow::Borrowed(&scratch.session));
+        }
+        event.channel = e.channel;
+        let target = match (e.target, owner) {
+            (Target::RecoveryEmail, Some(a)) => {
+                world.masked_recovery_email(&world.accounts[a as usize])
+            }
+            (Target::Phone, Some(a)) => world.accounts[a as usize].phone_number.map(mask_phone),
+            (Target::Attacker(Channel::Email), _) => Some(mask_email(&format!(
+                "backup.{:x}@example.org",
+                mix(seq) >> 40
+            ))),
+            (Target::Attacker(_), _) => Some(mask_phone((44, (mix(seq) % 10_000) as u16))),
+            _ => None,
+        };
+        if let Some(target) = target {
+            scratch.target = target;
+            event.channel_target = Some(Cow::Borrowed(&scratch.target));
+        }
+        event.country = Country::new(network.country).ok();
+        event.asn = Some(network.asn);
+        event.reason = e.reason;
+        event.actor = e
+            .actor
+            .map(|a| Cow::Borrowed(world.accounts[a as usize].address.as_str()));
+        let home_city = owner
+            .map(|a| &world.accounts[a as usize])
+            .filter(|account| account.home == e.source)
+            .map(|account| PLACES[usize::from(account.place)].cities[usize::from(account.city)]);
+        let city = home_city.or_else(|| {
+            place_of(network.country).map(|p| {
+                let cities = PLACES[usize::from(p)].cities;
+                cities[(mix(e.source.host) % cities.len() as u64) as usize]
+            })
+        });
+        let context = RenderContext {
+            seq,
+            account_id,
+            display_name: owner.map(|a| world.accounts[a as usize].display_name.as_str()),
+            actor_id: e.actor.map_or(0, |a| u64::from(a) + 1),
+            tenant_domain: &world.domain,
+            city,
+            network_org: Some(network.org),
+        };
+        f(&event, &context)
+    }
+}
+
+/// Events rendered per chunk, so that output buffers stay small whatever the day's size.
+const CHUNK: usize = 32_768;
+
+/// A file being written: its path, the open file, bytes written so far.
+type OutputFile = (PathBuf, File, u64);
+
+/// Files written: format, path, size.
+type Written = Vec<(Format, PathBuf, u64)>;
+
+struct Writers {
+    outputs: Vec<(Format, Vec<OutputFile>)>,
+    /// Per format, what its records of campaign events decode back to.
+    observed: BTreeMap<Format, Vec<Observed>>,
+}
+
+/// A campaign event as a format's decoder reads it back: the campaign, the account as
+/// decoded (`None` when the record did not decode), and the stage it shows.
+#[derive(Debug, Clone)]
+struct Observed {
+    campaign: u8,
+    account: Option<String>,
+    stage: crate::truth::Stage,
+}
+
+/// Decodes the records just written for a campaign event, so that each format's truth says
+/// what that format's records show, not what the simulator meant.
+fn observe(format: Format, campaign: u8, written: &[u8], observed: &mut Vec<Observed>) {
+    let Some(decoder) = forewarn_formats::decoder_for(format) else {
+        return;
+    };
+    let context = forewarn_formats::DecodeContext::default();
+    for line in written.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let mut push = |event: &AuthEvent<'_>| {
+            observed.push(Observed {
+                campaign,
+                account: Some(event.account.to_string()),
+                stage: stage_of(event.kind, event.outcome),
+            })
+        };
+        match decoder.decode(line, &context) {
+            Ok(forewarn_formats::Decoded::One(event)) => push(&event),
+            Ok(forewarn_formats::Decoded::Many(events)) => events.iter().for_each(push),
+            Ok(forewarn_formats::Decoded::Skipped(_)) => {}
+            Err(_) => observed.push(Observed {
+                campaign,
+                account: None,
+                stage: crate::truth::Stage::Identified,
+            }),
+        }
+    }
+}
+
+impl Writers {
+    fn create(out: &Path, formats: &[Format]) -> Result<Self, SimError> {
+        let mut outputs = Vec::new();
+        for &format in formats {
+            let renderer = renderer_for(format).expect("validated");
+            let dir = out.join(format.name());
+            fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+            let mut files = Vec::new();
+            for name in renderer.files() {
+                let path = dir.join(name);
+                let file = File::create(&path).map_err(io_error(&path))?;
+                files.push((path, file, 0));
+            }
+            outputs.push((format, files));
+        }
+        Ok(Writers {
+            outputs,
+            observed: BTreeMap::new(),
+        })
+    }
+
+    /// Renders `events` (whose first has sequence number `first_seq`) in every format, the
+    /// chunks of each format in parallel, and appends them in order.
+    fn write(
+        &mut self,
+        materializer: &Materializer<'_>,
+        events: &[SimEvent],
+        first_seq: u64,
+        threads: usize,
+    ) -> Result<(), SimError> {
+        for (chunk_index, chunk) in events.chunks(CHUNK * threads).enumerate() {
+            let chunk_seq = first_seq + (chunk_index * CHUNK * threads) as u64;
+            for (format, files) in &mut self.outputs {
+                let per = chunk.len().div_ceil(threads).max(1);
+                let rendered: Vec<(Vec<Vec<u8>>, Vec<Observed>)> = std::thread::scope(|scope| {
+                    let handles: Vec<_> = chunk
+                        .chunks(per)
+                        .enumerate()
+                        .map(|(part, events)| {
+                            let format = *format;
+                            scope.spawn(move || {
+                                let mut renderer = renderer_for(format).expect("validated");
+                                let mut out = vec![
+                                    Vec::with_capacity(events.len() * 400);
+                                    renderer.files().len()
+                                ];
+                                let mut scratch = Scratch::default();
+                                let mut observed = Vec::new();
+                                for (i, event) in events.iter().enumerate() {
+                                    let seq = chunk_seq + (part * per + i) as u64;
+                                    let before: Vec<usize> = out.iter().map(Vec::len).collect();
+                                    materializer.with(
+                                        event,
+                                        seq,
+                                        &mut scratch,
+                                        |event, context| {
+                                            renderer.render(event, context, &mut out);
+                                        },
+                                    );
+                                    if let Origin::Campaign(campaign) = event.origin {
+                                        for (buffer, start) in out.iter().zip(before) {
+                                            observe(
+                                                format,
+                                                campaign,
+                                                &buffer[start..],
+                                                &mut observed,
+                                            );
+                                        }
+                                    }
+                                }
+                                (out, observed)
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("rendering does not panic"))
+                        .collect()
+                });
+                for (part, observed) in rendered {
+                    self.observed.entry(*format).or_default().extend(observed);
+                    for ((path, file, size), bytes) in files.iter_mut().zip(part) {
+                        file.write_all(&bytes).map_err(io_error(path))?;
+                        *size += bytes.len() as u64;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(Written, BTreeMap<Format, Vec<Observed>>), SimError> {
+        let mut files = Vec::new();
+        for (format, outputs) in self.outputs {
+            for (path, file, size) in outputs {
+                file.sync_all().map_err(io_error(&path))?;
+                files.push((format, path, size));
+            }
+        }
+        Ok((files, self.observed))
+    }
+}
