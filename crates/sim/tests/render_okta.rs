@@ -15,7 +15,13 @@ fn expected(event: &AuthEvent<'static>) -> Vec<AuthEvent<'static>> {
     // Okta does not log the masked address or phone a code went to.
     back.channel_target = None;
     let by_admin = event.actor.is_some();
-    match (event.kind, event.outcome, event.reason, event.channel, by_admin) {
+    match (
+        event.kind,
+        event.outcome,
+        event.reason,
+        event.channel,
+        by_admin,
+    ) {
         // No Okta record: identifier checks, the start of a recovery and its code check, mail.
         (Kind::AccountLookup | Kind::RecoveryStart | Kind::RecoveryCodeVerify, ..)
         | (Kind::MailboxRuleCreate, ..) => return vec![],
@@ -123,7 +129,10 @@ fn a_failed_password_reads_like_okta() {
         log["authenticationContext"]["externalSessionId"],
         "s-5eed0003"
     );
-    assert_eq!(log["debugContext"]["debugData"]["deviceFingerprint"], "d-81f2");
+    assert_eq!(
+        log["debugContext"]["debugData"]["deviceFingerprint"],
+        "d-81f2"
+    );
     assert_eq!(log["uuid"].as_str().map(str::len), Some(36));
 }
 
@@ -144,13 +153,19 @@ fn an_unknown_user_is_the_actor_id_unknown() {
 fn mfa_and_recovery_records_name_factor_and_target() {
     let push = record_for(Kind::AuthMfa, Outcome::Success, None);
     assert_eq!(push["eventType"], "user.authentication.auth_via_mfa");
-    assert_eq!(push["debugContext"]["debugData"]["factor"], "OKTA_VERIFY_PUSH");
+    assert_eq!(
+        push["debugContext"]["debugData"]["factor"],
+        "OKTA_VERIFY_PUSH"
+    );
 
     let denied = record_for(Kind::AuthMfa, Outcome::Failure, Some(Reason::MfaDenied));
     assert_eq!(denied["eventType"], "user.mfa.okta_verify.deny_push");
 
     let sent = record_for(Kind::RecoveryCodeSent, Outcome::Success, None);
-    assert_eq!(sent["eventType"], "system.email.password_reset.sent_message");
+    assert_eq!(
+        sent["eventType"],
+        "system.email.password_reset.sent_message"
+    );
     assert_eq!(sent["actor"]["type"], "SystemPrincipal");
     assert_eq!(sent["target"][0]["type"], "User");
     assert_eq!(sent["target"][0]["alternateId"], "jane.doe@example.com");

@@ -28,7 +28,7 @@
 //! | `recovery.code_sent` sms / app | nothing | Auth0 resets passwords by email only |
 //! | `recovery.reset` by the user | `scp` / `fcp` | same |
 //! | `recovery.reset` by an admin | `sapi` `Update a user` (Management API) | nothing: the decoder skips Management API logs |
-//! | `account.recovery_info_change` email / sms | `sce` / `fce`, `scpn` / `fcpn` | same |
+//! | `account.recovery_info_change` email / sms | `sce` / `fce`, `scpn` / `fcpn` (new number in `details.body.new_phone_number`) | same, but the decoder does not read `new_phone_number`: `channel_target` lost |
 //! | `account.recovery_info_change` app | nothing | no such record |
 //! | `account.mfa_change` by the user | `gd_enrollment_complete` `Guardian - Enrollment complete (<factor>)` | same |
 //! | `account.mfa_change` by an admin | `gd_unenroll` | `actor` lost |
@@ -80,6 +80,8 @@ enum BodyOf {
     ResetRequest,
     /// A passwordless start (`cls`, `cs`).
     Passwordless(Channel),
+    /// A phone number change (`scpn`, `fcpn`): the new number.
+    PhoneChange,
 }
 
 /// The Auth0 log written for one event.
@@ -232,12 +234,14 @@ fn plan(event: &AuthEvent<'_>) -> Option<Plan> {
                 Plan::new("sce", "Email changed successfully")
             }
             (Some(Channel::Email) | None, Failure) => Plan::new("fce", "Failed to change email"),
-            (Some(Channel::Sms), Success) => {
-                Plan::new("scpn", "Phone number changed successfully")
-            }
-            (Some(Channel::Sms), Failure) => {
-                Plan::new("fcpn", "Failed to change phone number")
-            }
+            (Some(Channel::Sms), Success) => Plan {
+                body: BodyOf::PhoneChange,
+                ..Plan::new("scpn", "Phone number changed successfully")
+            },
+            (Some(Channel::Sms), Failure) => Plan {
+                body: BodyOf::PhoneChange,
+                ..Plan::new("fcpn", "Failed to change phone number")
+            },
             (Some(Channel::App), _) => return None,
         },
 
@@ -339,6 +343,8 @@ struct Body<'a> {
     email: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     phone_number: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_phone_number: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     send: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -445,6 +451,7 @@ fn log<'a>(event: &'a AuthEvent<'a>, context: &'a RenderContext<'a>, plan: &Plan
                 connection: CONNECTION,
                 email: Some(&event.account),
                 phone_number: None,
+                new_phone_number: None,
                 send: None,
                 debug: Some(false),
                 verify: Some(true),
@@ -462,9 +469,23 @@ fn log<'a>(event: &'a AuthEvent<'a>, context: &'a RenderContext<'a>, plan: &Plan
                 } else {
                     None
                 },
+                new_phone_number: None,
                 send: Some(if sms { "code" } else { "link" }),
                 debug: None,
                 verify: None,
+                tenant,
+            });
+        }
+        BodyOf::PhoneChange => {
+            details.body = Some(Body {
+                client_id,
+                connection: CONNECTION,
+                email: None,
+                phone_number: None,
+                new_phone_number: event.channel_target.as_deref(),
+                send: None,
+                debug: None,
+                verify: Some(true),
                 tenant,
             });
         }
@@ -691,14 +712,19 @@ mod tests {
             "Safari 17.4.0 / Mac OS X 10.15.7"
         );
         assert_eq!(
-            summarize_user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"),
+            summarize_user_agent(
+                "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
+            ),
             "Firefox 125.0.0 / Linux 0.0.0"
         );
         assert_eq!(
             summarize_user_agent("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"),
             "Mobile Safari 17.4.0 / iOS 17.4.0"
         );
-        assert_eq!(summarize_user_agent("curl/8.5.0"), "Other 0.0.0 / Other 0.0.0");
+        assert_eq!(
+            summarize_user_agent("curl/8.5.0"),
+            "Other 0.0.0 / Other 0.0.0"
+        );
     }
 
     #[test]

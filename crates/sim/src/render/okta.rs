@@ -201,7 +201,9 @@ fn plan(event: &AuthEvent<'_>) -> Option<Plan> {
                     "FAILURE",
                 )
                 .reason("User rejected Okta push verify"),
-                (Outcome::Failure, Some(Reason::MfaTimeout)) => via_mfa("FAILURE").reason("TIMEOUT"),
+                (Outcome::Failure, Some(Reason::MfaTimeout)) => {
+                    via_mfa("FAILURE").reason("TIMEOUT")
+                }
                 (Outcome::Failure, Some(Reason::BadCode)) => {
                     via_mfa("FAILURE").reason("INVALID_CREDENTIALS")
                 }
