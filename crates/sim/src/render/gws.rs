@@ -344,7 +344,10 @@ fn etag_base(tenant: &str) -> String {
 
 /// A Google profile id: 21 decimal digits (`104587321690875432101`).
 fn profile_id(number: u64) -> String {
-    format!("10{:019}", crate::rng::mix(number ^ 0x9f0f) % 10_000_000_000_000_000_000)
+    format!(
+        "10{:019}",
+        crate::rng::mix(number ^ 0x9f0f) % 10_000_000_000_000_000_000
+    )
 }
 
 fn fnv(text: &str) -> u64 {

@@ -264,16 +264,15 @@ fn org(tenant: &str) -> &str {
 /// An Okta user id (`00u8f3ldl8KtqcTXP5d7`): `00u` and 17 characters, stable per account.
 fn okta_user_id(number: u64) -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut n = crate::rng::mix(number ^ 0x0c7a);
-    let mut m = crate::rng::mix(n);
+    let mut words = [
+        crate::rng::mix(number ^ 0x0c7a),
+        crate::rng::mix(number ^ 0x0c7b),
+    ];
     let mut id = String::from("00u");
     for i in 0..17 {
-        if i == 10 {
-            n = m;
-        }
-        id.push(ALPHABET[(n % 62) as usize] as char);
-        n /= 62;
-        m = m.rotate_left(5);
+        let word = &mut words[i / 9];
+        id.push(ALPHABET[(*word % 62) as usize] as char);
+        *word /= 62;
     }
     id
 }
