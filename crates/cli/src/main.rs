@@ -24,6 +24,7 @@ struct Cli {
 enum Command {
     Decode(commands::decode::DecodeArgs),
     Demo(commands::demo::DemoArgs),
+    Eval(commands::eval::EvalArgs),
     Formats(commands::formats::FormatsArgs),
     Simulate(commands::simulate::SimulateArgs),
 }
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => commands::decode::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Eval(args) => commands::eval::run(args),
         Command::Formats(args) => commands::formats::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
     };

@@ -223,9 +223,7 @@ impl<'w> Benign<'w> {
             );
         }
 
-        // Help-desk staff work from an office; a few per 100,000 accounts, at least two.
-        let staff_count = (n / 25_000).max(2) as usize;
-        let staff: Vec<u32> = (0..staff_count).map(|_| rng.below(n) as u32).collect();
+        let staff = help_desk_staff(world);
         for day in 0..days {
             if (start_weekday + day) % 7 < 5 {
                 for &member in &staff {
@@ -644,6 +642,18 @@ impl<'w> Benign<'w> {
             }
         }
     }
+}
+
+/// Help-desk staff: a few per 100,000 accounts, at least two. Campaigns leave them alone so
+/// that the truth about them stays simple.
+pub fn help_desk_staff(world: &World) -> Vec<u32> {
+    let mut rng = Rng::for_path(world.seed, &[stream::STAFF]);
+    let n = world.accounts.len();
+    let count = (n / 25_000).max(2).min(n);
+    rng.sample_indices(n, count)
+        .into_iter()
+        .map(|a| a as u32)
+        .collect()
 }
 
 fn special_label(special: Special) -> u64 {

@@ -14,6 +14,7 @@ pub mod networks;
 pub mod render;
 pub mod rng;
 pub mod scenarios;
+pub mod score;
 pub mod simulate;
 pub mod truth;
 pub mod world;

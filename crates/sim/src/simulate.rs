@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use forewarn_formats::Format;
 use forewarn_model::{AuthEvent, Channel, Country, Timestamp};
 
-use crate::benign::{Behaviour, Behaviours, Benign};
+use crate::benign::{help_desk_staff, Behaviour, Behaviours, Benign};
 use crate::networks::{place_of, NETWORKS, PLACES};
 use crate::render::{renderer_for, RenderContext, FORMATS};
 use crate::rng::{mix, Rng};
@@ -279,37 +279,43 @@ struct Campaign {
 }
 
 /// Simulates and writes `DIR/<format>/<file>` and `DIR/truth.json`.
-pub fn simulate(
-    config: &SimConfig,
-    out: &Path,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Report, SimError> {
+/// A run's world and campaigns, planned before any honest traffic is generated.
+pub struct Planned {
+    pub world: World,
+    pub timeline: Timeline,
+    /// Addresses that do not exist, probed by the campaigns.
+    pub ghosts: Vec<String>,
+    /// Each campaign's truth as planned (before any format drops what it cannot say).
+    pub campaigns: Vec<CampaignTruth>,
+    events: Vec<Vec<SimEvent>>,
+    takeovers: Vec<(u32, u32)>,
+}
+
+/// Builds the world and plans every campaign: cheap next to generating the honest traffic,
+/// and all the truth about the campaigns is known from it.
+pub fn plan(config: &SimConfig) -> Result<Planned, SimError> {
     config.validate()?;
     let params = config.parameters()?;
-    prepare_output(out)?;
-
     let world = World::build(&WorldConfig {
         seed: config.seed,
         accounts: config.accounts,
         domain: config.domain.clone(),
     });
     let start_ms = config.start.as_millisecond();
-    // 1970-01-01 was a Thursday; 0 = Monday.
-    let start_weekday = ((start_ms.div_euclid(DAY_MS) + 3).rem_euclid(7)) as u32;
-    let mut benign = Benign::new(&world, start_ms, start_weekday, config.days);
-
-    // Plan every campaign up front: they are small next to the honest traffic.
+    let timeline = Timeline {
+        start_ms,
+        days: config.days,
+        // 1970-01-01 was a Thursday; 0 = Monday.
+        start_weekday: ((start_ms.div_euclid(DAY_MS) + 3).rem_euclid(7)) as u32,
+    };
     let mut ghosts = Vec::new();
-    let mut taken: HashSet<u32> = benign.staff().iter().copied().collect();
+    let mut taken: HashSet<u32> = help_desk_staff(&world).into_iter().collect();
     let mut campaigns = Vec::new();
+    let mut all_events = Vec::new();
+    let mut all_takeovers = Vec::new();
     for (i, (&scenario, params)) in config.scenarios.iter().zip(params).enumerate() {
         let rng = Rng::for_path(config.seed, &[stream::SCENARIO, i as u64]);
         let origin = Origin::Campaign(i as u8);
-        let timeline = Timeline {
-            start_ms,
-            days: config.days,
-            start_weekday,
-        };
         let mut plan = Plan::new(&world, rng, timeline, origin, &mut ghosts, &mut taken);
         scenario.plan(&mut plan, &params);
         let Plan {
@@ -317,30 +323,56 @@ pub fn simulate(
             takeovers,
             ..
         } = plan;
-        for (account, day) in takeovers {
-            benign.quiet(account, day);
-        }
         events.sort_by_key(order);
-        campaigns.push(Campaign {
+        all_takeovers.extend(takeovers);
+        let campaign = Campaign {
             scenario,
             params,
             events,
-        });
+        };
+        campaigns.push(campaign_truth(&world, &ghosts, &campaign));
+        all_events.push(campaign.events);
     }
-    let campaign_truth: Vec<CampaignTruth> = campaigns
-        .iter()
-        .map(|c| campaign_truth(&world, &ghosts, c))
-        .collect();
+    Ok(Planned {
+        world,
+        timeline,
+        ghosts,
+        campaigns,
+        events: all_events,
+        takeovers: all_takeovers,
+    })
+}
+
+/// Simulates and writes `DIR/<format>/<file>`, `DIR/truth.json` and `DIR/truth/<format>.json`.
+pub fn simulate(
+    config: &SimConfig,
+    out: &Path,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, SimError> {
+    let Planned {
+        world,
+        timeline,
+        ghosts,
+        campaigns: campaign_truth,
+        events: campaign_events,
+        takeovers,
+    } = plan(config)?;
+    prepare_output(out)?;
+    let start_ms = timeline.start_ms;
+    let mut benign = Benign::new(&world, start_ms, timeline.start_weekday, config.days);
+    for (account, day) in takeovers {
+        benign.quiet(account, day);
+    }
 
     // Campaign events by day; what falls after the last day is written with it.
     let mut attack_days: Vec<Vec<SimEvent>> = vec![Vec::new(); config.days as usize];
-    for campaign in &campaigns {
-        for event in &campaign.events {
+    for events in &campaign_events {
+        for event in events {
             let day = ((event.time_ms - start_ms).max(0) / DAY_MS).min(i64::from(config.days) - 1);
             attack_days[day as usize].push(*event);
         }
     }
-    drop(campaigns);
+    drop(campaign_events);
 
     let mut writers = Writers::create(out, &config.formats)?;
     let threads = config.threads.max(1);
@@ -415,7 +447,9 @@ pub fn simulate(
         let seen = observed.get(&format).map_or(&[][..], Vec::as_slice);
         undecodable += seen.iter().filter(|o| o.account.is_none()).count() as u64;
         let format_truth = truth_as_seen(&world, &truth, format, seen);
-        write_truth(&out.join(format.name()).join("truth.json"), &format_truth)?;
+        let dir = out.join("truth");
+        fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+        write_truth(&dir.join(format!("{}.json", format.name())), &format_truth)?;
     }
     Ok(Report {
         truth,

@@ -92,6 +92,7 @@ pub mod stream {
     pub const SCENARIO: u64 = 4;
     pub const DEVICE: u64 = 5;
     pub const SESSION: u64 = 6;
+    pub const STAFF: u64 = 7;
 }
 
 /// How often people sign in: most rarely, a few all the time.

@@ -31,17 +31,10 @@ fn expected(event: &AuthEvent<'static>) -> Vec<AuthEvent<'static>> {
         (Kind::AccountLookup, _)
         | (Kind::AuthPassword, Outcome::Success)
         | (Kind::RecoveryStart | Kind::RecoveryCodeSent | Kind::RecoveryCodeVerify, _)
-        | (Kind::AccountRecoveryInfoChange | Kind::MailboxRuleCreate | Kind::AppConsent, _) => {
-            vec![]
-        }
-        // A Logon with `is_mfa` is the passed factor and the session it grants.
-        (Kind::AuthMfa, Outcome::Success) => {
-            let mut session = e.clone();
-            session.kind = Kind::SessionStart;
-            session.channel = None;
-            session.channel_target = None;
-            vec![e, session]
-        }
+        | (Kind::AccountRecoveryInfoChange | Kind::MailboxRuleCreate | Kind::AppConsent, _)
+        // A passed factor would be a Logon with `is_mfa`, which grants a session; a push sent
+        // must not read as one (see the renderer's notes).
+        | (Kind::AuthMfa, Outcome::Success) => vec![],
         _ => vec![e],
     }
 }

@@ -1,4 +1,5 @@
 pub mod decode;
 pub mod demo;
+pub mod eval;
 pub mod formats;
 pub mod simulate;

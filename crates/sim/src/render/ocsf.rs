@@ -12,7 +12,7 @@
 //! | `account.lookup` | nothing: OCSF has no lookup activity | all |
 //! | `auth.password` success | nothing: a Logon success is the session (`session.start`) | all |
 //! | `auth.password` failure | 3002 Logon (`type_uid` 300201), `status_id` 2, `status_detail` `INVALID_CREDENTIALS` (`bad_password`), `UNKNOWN_USER` (`unknown_account`), `LOCKED_OUT` (`locked`), `Sign-on policy evaluation resulted in DENY` (`blocked`), none otherwise | |
-//! | `auth.mfa` success | 3002 Logon success with `is_mfa: true` and `auth_factors` [Password, the factor] | decodes to `auth.mfa` **and** a `session.start` |
+//! | `auth.mfa` success | nothing: a Logon with `is_mfa: true` reads as a session granted, which a push sent is not; the `session.start` that follows a passed factor is written | the passed factor |
 //! | `auth.mfa` failure | 3002 Logon failure, `auth_factors` [the factor], `status_detail` `User rejected Okta push verify` (`mfa_denied`), `Okta Verify push expired` (`mfa_timeout`), `Invalid passcode` (`bad_code`) | `blocked` and other reasons read as an `auth.password` failure |
 //! | `recovery.start`, `recovery.code_sent`, `recovery.code_verify` | nothing: no OCSF activity | all |
 //! | `recovery.reset` | 3001 Password Reset (300104) | |
@@ -165,6 +165,10 @@ fn activity(event: &AuthEvent<'_>) -> Option<Activity> {
         (Kind::AuthPassword, Outcome::Failure) | (Kind::SessionStart, _) => {
             logon("user.session.start", "User login to Okta")
         }
+        // `auth.mfa` success is both "challenge sent" and "factor passed" in the event model; an
+        // OCSF Logon with `is_mfa` means a session was granted, which a push merely sent is
+        // not. The session itself is its own `session.start` event, so nothing is lost.
+        (Kind::AuthMfa, Outcome::Success) => return None,
         (Kind::AuthMfa, _) => logon(
             "user.authentication.auth_via_mfa",
             "Authentication of user via MFA",

@@ -53,7 +53,13 @@ impl Scenario for Stuffing {
 
     fn plan(&self, plan: &mut Plan<'_>, params: &Params) {
         let world = plan.world;
-        let reused = plan.victims(params.count("reused"), |_| true);
+        // Half the reused passwords belong to people without a second factor, who fall; the
+        // second factor stops the attacker at the others.
+        let count = params.count("reused");
+        let mut reused = plan.victims(count.div_ceil(2), |a| {
+            world.accounts[a as usize].mfa.is_none()
+        });
+        reused.extend(plan.victims(count / 2, |a| world.accounts[a as usize].mfa.is_some()));
         let others = plan.victims(params.count("targets").saturating_sub(reused.len()), |_| {
             true
         });
