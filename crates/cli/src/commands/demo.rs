@@ -1,68 +1,120 @@
 //! `forewarn demo`: the main job on the embedded default.
 
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use forewarn_formats::examples::TYPICAL;
+use forewarn_formats::input::Input;
 use forewarn_formats::{ReadOptions, Reader};
+use forewarn_sim::simulate::SimConfig;
 
-use crate::summary::clean;
+use crate::commands::simulate::{print_report, run_with_progress};
+use crate::summary::{clean, thousands};
 
 /// Show forewarn working end to end, with nothing to install or download.
 ///
-/// The full demo — a simulated month of sign-ins with a Phosphorus-style campaign inside,
-/// detected and reported — needs the simulator and the detection engine, which are still being
-/// built. Until they land, the demo shows the first stage: one typical record of every log
-/// format forewarn reads, and the normalized event it becomes.
+/// Simulates a month at an email provider: thousands of people signing in and recovering
+/// accounts from homes, offices, campuses, phones and hotels, with a Phosphorus-style
+/// campaign and five other attacks hidden inside. Prints what the campaigns did (the ground
+/// truth) and how one takeover looks in the logs.
 ///
-/// Example:
+/// Detection (`forewarn scan`) is the next stage and is not built yet; once it is, the demo
+/// scans the month and prints each campaign's funnel beside the truth.
+///
+/// Examples:
 ///   forewarn demo
+///   forewarn demo --accounts 50000 --out demo/
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Accounts in the simulated world.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    accounts: u32,
 
-pub fn run(_args: DemoArgs) -> anyhow::Result<ExitCode> {
-    println!("forewarn demo");
-    println!();
-    println!("The simulator and detection are not built yet, so this demo shows the first stage:");
-    println!("one typical record of each format forewarn reads, and what it becomes.");
-    println!();
+    /// Seed of the world.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+
+    /// Where to write the simulated logs (default: forewarn-demo in the temporary folder).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let out = args.out.unwrap_or_else(|| std::env::temp_dir().join("forewarn-demo"));
+    let config = SimConfig::new(args.seed, args.accounts, 30);
     println!(
-        "{:<11} {:<8} {:<30} {:<8} {:<15} {:<34} source",
-        "format", "bytes", "event", "outcome", "reason", "account"
+        "forewarn demo: a simulated month at an email provider with {} accounts,",
+        thousands(u64::from(args.accounts))
     );
-    for (format, record) in TYPICAL {
-        let mut reader = Reader::new(ReadOptions {
-            format: Some(*format),
-            ..ReadOptions::default()
-        });
-        let mut rows = Vec::new();
-        reader.read_bytes(format.name(), record, &mut |event| {
-            let source = match (&event.ip, &event.source_host) {
-                (Some(ip), _) => ip.to_string(),
-                (None, Some(host)) => host.to_string(),
-                (None, None) => "-".to_owned(),
-            };
-            rows.push(format!(
-                "{:<30} {:<8} {:<15} {:<34} {}",
-                event.kind.as_str(),
-                event.outcome.as_str(),
-                event.reason.map_or("-", |r| r.as_str()),
-                clean(&event.account),
-                clean(&source),
-            ));
-            Ok(())
-        })?;
-        for (i, row) in rows.iter().enumerate() {
-            let (name, size) = if i == 0 {
-                (format.name().to_owned(), record.len().to_string())
-            } else {
-                (String::new(), String::new())
-            };
-            println!("{name:<11} {size:<8} {row}");
+    println!("with a Phosphorus-style campaign and five other attacks hidden in honest traffic.");
+    println!();
+    let report = run_with_progress(&config, &out, std::io::IsTerminal::is_terminal(&std::io::stderr()))?;
+    print_report(&report);
+    println!();
+    let benign = &report.truth.benign;
+    let count = |name: &str| thousands(benign.get(name).map_or(0, Vec::len) as u64);
+    println!(
+        "Honest look-alikes in the same month: {} accounts behind office NAT, {} on campus, {} on \
+         carrier CGNAT, {} travellers, {} VPN users, {} forgotten passwords, {} new phones, {} \
+         helped by the help desk.",
+        count("corporate_nat"),
+        count("university"),
+        count("carrier_cgnat"),
+        count("traveller"),
+        count("vpn_user"),
+        count("forgot_password"),
+        count("new_phone"),
+        count("helpdesk_assisted"),
+    );
+
+    if let Some(phosphorus) = report.truth.campaigns.iter().find(|c| c.scenario == "phosphorus") {
+        if let Some(victim) = phosphorus.accounts.compromised.first() {
+            println!();
+            println!("How one Phosphorus takeover looks in the logs ({}):", clean(victim));
+            show_takeover(&out, victim, &phosphorus.infrastructure.ips)?;
         }
     }
     println!();
-    println!("Next: point it at your own logs with `forewarn decode --stats PATH`.");
+    println!("Detection (`forewarn scan`) is the next stage and is not built yet: once it is, this");
+    println!("demo scans the month and prints each campaign's funnel beside the truth above.");
+    println!("Logs and truth: {}", out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the campaign's events about `victim`, and its guesses at the victim's address.
+fn show_takeover(out: &std::path::Path, victim: &str, infrastructure: &[String]) -> anyhow::Result<()> {
+    let infrastructure: HashSet<&str> = infrastructure.iter().map(String::as_str).collect();
+    let local = victim.split('@').next().unwrap_or(victim);
+    let tokens: Vec<&str> = local
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|t| t.len() >= 3)
+        .collect();
+    let mut reader = Reader::new(ReadOptions::default());
+    let mut lines = Vec::new();
+    reader.read(&Input::Path(out.join("native/events.jsonl")), &mut |event| {
+        let from_campaign = event.ip.is_some_and(|ip| infrastructure.contains(ip.to_string().as_str()));
+        let about_victim = event.account == victim
+            || (event.account_exists == Some(false) && tokens.iter().any(|t| event.account.contains(t)));
+        if from_campaign && about_victim {
+            let ip = event.ip.map(|ip| ip.to_string()).unwrap_or_default();
+            lines.push(format!(
+                "  {}  {:<30} {:<8} {:<34} {}",
+                event.time.strftime("%Y-%m-%d %H:%M:%S"),
+                event.kind.as_str(),
+                event.outcome.as_str(),
+                clean(&event.account),
+                ip
+            ));
+        }
+        Ok(())
+    })?;
+    for line in lines.iter().take(24) {
+        println!("{line}");
+    }
+    if lines.len() > 24 {
+        println!("  ... {} more", lines.len() - 24);
+    }
+    Ok(())
 }
