@@ -42,7 +42,9 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    let out = args.out.unwrap_or_else(|| std::env::temp_dir().join("forewarn-demo"));
+    let out = args
+        .out
+        .unwrap_or_else(|| std::env::temp_dir().join("forewarn-demo"));
     let config = SimConfig::new(args.seed, args.accounts, 30);
     println!(
         "forewarn demo: a simulated month at an email provider with {} accounts,",
@@ -50,7 +52,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     println!("with a Phosphorus-style campaign and five other attacks hidden in honest traffic.");
     println!();
-    let report = run_with_progress(&config, &out, std::io::IsTerminal::is_terminal(&std::io::stderr()))?;
+    let report = run_with_progress(
+        &config,
+        &out,
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    )?;
     print_report(&report);
     println!();
     let benign = &report.truth.benign;
@@ -69,22 +75,36 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         count("helpdesk_assisted"),
     );
 
-    if let Some(phosphorus) = report.truth.campaigns.iter().find(|c| c.scenario == "phosphorus") {
+    if let Some(phosphorus) = report
+        .truth
+        .campaigns
+        .iter()
+        .find(|c| c.scenario == "phosphorus")
+    {
         if let Some(victim) = phosphorus.accounts.compromised.first() {
             println!();
-            println!("How one Phosphorus takeover looks in the logs ({}):", clean(victim));
+            println!(
+                "How one Phosphorus takeover looks in the logs ({}):",
+                clean(victim)
+            );
             show_takeover(&out, victim, &phosphorus.infrastructure.ips)?;
         }
     }
     println!();
-    println!("Detection (`forewarn scan`) is the next stage and is not built yet: once it is, this");
+    println!(
+        "Detection (`forewarn scan`) is the next stage and is not built yet: once it is, this"
+    );
     println!("demo scans the month and prints each campaign's funnel beside the truth above.");
     println!("Logs and truth: {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
 
 /// Prints the campaign's events about `victim`, and its guesses at the victim's address.
-fn show_takeover(out: &std::path::Path, victim: &str, infrastructure: &[String]) -> anyhow::Result<()> {
+fn show_takeover(
+    out: &std::path::Path,
+    victim: &str,
+    infrastructure: &[String],
+) -> anyhow::Result<()> {
     let infrastructure: HashSet<&str> = infrastructure.iter().map(String::as_str).collect();
     let local = victim.split('@').next().unwrap_or(victim);
     let tokens: Vec<&str> = local
@@ -93,23 +113,29 @@ fn show_takeover(out: &std::path::Path, victim: &str, infrastructure: &[String])
         .collect();
     let mut reader = Reader::new(ReadOptions::default());
     let mut lines = Vec::new();
-    reader.read(&Input::Path(out.join("native/events.jsonl")), &mut |event| {
-        let from_campaign = event.ip.is_some_and(|ip| infrastructure.contains(ip.to_string().as_str()));
-        let about_victim = event.account == victim
-            || (event.account_exists == Some(false) && tokens.iter().any(|t| event.account.contains(t)));
-        if from_campaign && about_victim {
-            let ip = event.ip.map(|ip| ip.to_string()).unwrap_or_default();
-            lines.push(format!(
-                "  {}  {:<30} {:<8} {:<34} {}",
-                event.time.strftime("%Y-%m-%d %H:%M:%S"),
-                event.kind.as_str(),
-                event.outcome.as_str(),
-                clean(&event.account),
-                ip
-            ));
-        }
-        Ok(())
-    })?;
+    reader.read(
+        &Input::Path(out.join("native/events.jsonl")),
+        &mut |event| {
+            let from_campaign = event
+                .ip
+                .is_some_and(|ip| infrastructure.contains(ip.to_string().as_str()));
+            let about_victim = event.account == victim
+                || (event.account_exists == Some(false)
+                    && tokens.iter().any(|t| event.account.contains(t)));
+            if from_campaign && about_victim {
+                let ip = event.ip.map(|ip| ip.to_string()).unwrap_or_default();
+                lines.push(format!(
+                    "  {}  {:<30} {:<8} {:<34} {}",
+                    event.time.strftime("%Y-%m-%d %H:%M:%S"),
+                    event.kind.as_str(),
+                    event.outcome.as_str(),
+                    clean(&event.account),
+                    ip
+                ));
+            }
+            Ok(())
+        },
+    )?;
     for line in lines.iter().take(24) {
         println!("{line}");
     }
