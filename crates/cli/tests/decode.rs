@@ -154,33 +154,9 @@ fn attacker_controlled_text_cannot_drive_the_terminal() {
 
 #[test]
 fn every_subcommand_teaches_with_an_example() {
-    for sub in ["decode", "formats", "demo"] {
+    for sub in ["decode", "formats", "demo", "simulate", "eval"] {
         let out = forewarn(&[sub, "--help"], None);
         let help = String::from_utf8(out.stdout).unwrap();
         assert!(help.contains("Example"), "{sub}: {help}");
-    }
-}
-
-#[test]
-fn the_demo_shows_every_format_decoded() {
-    let out = forewarn(&["demo"], None);
-    assert!(out.status.success(), "{out:?}");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    for format in [
-        "native",
-        "okta",
-        "entra",
-        "gws",
-        "auth0",
-        "m365",
-        "cloudtrail",
-        "ocsf",
-        "ecs",
-        "sshd",
-    ] {
-        assert!(
-            stdout.lines().any(|l| l.starts_with(&format!("{format} "))),
-            "{format} missing:\n{stdout}"
-        );
     }
 }
