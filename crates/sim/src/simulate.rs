@@ -228,6 +228,8 @@ pub struct Report {
     pub files: Written,
     /// Campaign records a format's own decoder rejected (a simulator bug when not zero).
     pub undecodable: u64,
+    /// Bytes rendered, over every format.
+    pub bytes: u64,
 }
 
 fn write_truth(path: &Path, truth: &Truth) -> Result<(), SimError> {
@@ -349,6 +351,21 @@ pub fn simulate(
     out: &Path,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, SimError> {
+    run(config, Some(out), progress)
+}
+
+/// Generates and renders everything, and writes nothing: what the benchmarks measure.
+/// Returns the events and the bytes rendered.
+pub fn render_only(config: &SimConfig) -> Result<(u64, u64), SimError> {
+    let report = run(config, None, &mut |_| {})?;
+    Ok((report.truth.world.events, report.bytes))
+}
+
+fn run(
+    config: &SimConfig,
+    out: Option<&Path>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, SimError> {
     let Planned {
         world,
         timeline,
@@ -357,7 +374,9 @@ pub fn simulate(
         events: campaign_events,
         takeovers,
     } = plan(config)?;
-    prepare_output(out)?;
+    if let Some(out) = out {
+        prepare_output(out)?;
+    }
     let start_ms = timeline.start_ms;
     let mut benign = Benign::new(&world, start_ms, timeline.start_weekday, config.days);
     for (account, day) in takeovers {
@@ -441,8 +460,17 @@ pub fn simulate(
         campaigns: campaign_truth,
         benign: benign_lists,
     };
-    write_truth(&out.join("truth.json"), &truth)?;
+    let bytes = writers.bytes;
     let mut undecodable = 0;
+    let Some(out) = out else {
+        return Ok(Report {
+            truth,
+            files,
+            undecodable,
+            bytes,
+        });
+    };
+    write_truth(&out.join("truth.json"), &truth)?;
     for &format in &config.formats {
         let seen = observed.get(&format).map_or(&[][..], Vec::as_slice);
         undecodable += seen.iter().filter(|o| o.account.is_none()).count() as u64;
@@ -455,6 +483,7 @@ pub fn simulate(
         truth,
         files,
         undecodable,
+        bytes,
     })
 }
 
@@ -686,16 +715,21 @@ impl Materializer<'_> {
 /// Events rendered per chunk, so that output buffers stay small whatever the day's size.
 const CHUNK: usize = 32_768;
 
-/// A file being written: its path, the open file, bytes written so far.
-type OutputFile = (PathBuf, File, u64);
-
 /// Files written: format, path, size.
 type Written = Vec<(Format, PathBuf, u64)>;
 
+/// Rendered bytes for one file of one format: `(format index, file index, bytes)`.
+type Rendered = (usize, usize, Vec<u8>);
+
+/// Where rendered records go: files, written by a thread of their own so that rendering the
+/// next chunk overlaps writing this one; or nowhere (benchmarks).
 struct Writers {
-    outputs: Vec<(Format, Vec<OutputFile>)>,
+    formats: Vec<Format>,
+    sender: Option<std::sync::mpsc::SyncSender<Rendered>>,
+    writer: Option<std::thread::JoinHandle<Result<Written, SimError>>>,
     /// Per format, what its records of campaign events decode back to.
     observed: BTreeMap<Format, Vec<Observed>>,
+    bytes: u64,
 }
 
 /// A campaign event as a format's decoder reads it back: the campaign, the account as
@@ -736,24 +770,63 @@ fn observe(format: Format, campaign: u8, written: &[u8], observed: &mut Vec<Obse
 }
 
 impl Writers {
-    fn create(out: &Path, formats: &[Format]) -> Result<Self, SimError> {
-        let mut outputs = Vec::new();
-        for &format in formats {
-            let renderer = renderer_for(format).expect("validated");
-            let dir = out.join(format.name());
-            fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-            let mut files = Vec::new();
-            for name in renderer.files() {
-                let path = dir.join(name);
-                let file = File::create(&path).map_err(io_error(&path))?;
-                files.push((path, file, 0));
+    /// Writes into `out/<format>/<file>`, or nowhere when `out` is `None`.
+    fn create(out: Option<&Path>, formats: &[Format]) -> Result<Self, SimError> {
+        let mut files: Vec<Vec<(Format, PathBuf, File)>> = Vec::new();
+        if let Some(out) = out {
+            for &format in formats {
+                let renderer = renderer_for(format).expect("validated");
+                let dir = out.join(format.name());
+                fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+                let mut per_format = Vec::new();
+                for name in renderer.files() {
+                    let path = dir.join(name);
+                    let file = File::create(&path).map_err(io_error(&path))?;
+                    per_format.push((format, path, file));
+                }
+                files.push(per_format);
             }
-            outputs.push((format, files));
         }
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Rendered>(8);
+        let writer = std::thread::spawn(move || {
+            let mut sizes: Vec<Vec<u64>> = files.iter().map(|f| vec![0; f.len()]).collect();
+            for (format, file, bytes) in receiver {
+                if let Some((_, path, handle)) = files.get_mut(format).and_then(|f| f.get_mut(file))
+                {
+                    handle.write_all(&bytes).map_err(io_error(path))?;
+                    sizes[format][file] += bytes.len() as u64;
+                }
+            }
+            let mut written = Vec::new();
+            for (per_format, sizes) in files.into_iter().zip(sizes) {
+                for ((format, path, handle), size) in per_format.into_iter().zip(sizes) {
+                    handle.sync_all().map_err(io_error(&path))?;
+                    written.push((format, path, size));
+                }
+            }
+            Ok(written)
+        });
         Ok(Writers {
-            outputs,
+            formats: formats.to_vec(),
+            sender: Some(sender),
+            writer: Some(writer),
             observed: BTreeMap::new(),
+            bytes: 0,
         })
+    }
+
+    /// Hands bytes to the writer thread; if it has stopped, its error comes out of `finish`.
+    fn send(&mut self, rendered: Rendered) -> Result<(), SimError> {
+        self.bytes += rendered.2.len() as u64;
+        let stopped = match &self.sender {
+            Some(sender) => sender.send(rendered).is_err(),
+            None => true,
+        };
+        if stopped {
+            self.sender = None;
+            return self.finish().map(|_| ());
+        }
+        Ok(())
     }
 
     /// Renders `events` (whose first has sequence number `first_seq`) in every format, the
@@ -767,14 +840,13 @@ impl Writers {
     ) -> Result<(), SimError> {
         for (chunk_index, chunk) in events.chunks(CHUNK * threads).enumerate() {
             let chunk_seq = first_seq + (chunk_index * CHUNK * threads) as u64;
-            for (format, files) in &mut self.outputs {
+            for (format_index, format) in self.formats.clone().into_iter().enumerate() {
                 let per = chunk.len().div_ceil(threads).max(1);
                 let rendered: Vec<(Vec<Vec<u8>>, Vec<Observed>)> = std::thread::scope(|scope| {
                     let handles: Vec<_> = chunk
                         .chunks(per)
                         .enumerate()
                         .map(|(part, events)| {
-                            let format = *format;
                             scope.spawn(move || {
                                 let mut renderer = renderer_for(format).expect("validated");
                                 let mut out = vec![
@@ -815,10 +887,9 @@ impl Writers {
                         .collect()
                 });
                 for (part, observed) in rendered {
-                    self.observed.entry(*format).or_default().extend(observed);
-                    for ((path, file, size), bytes) in files.iter_mut().zip(part) {
-                        file.write_all(&bytes).map_err(io_error(path))?;
-                        *size += bytes.len() as u64;
+                    self.observed.entry(format).or_default().extend(observed);
+                    for (file_index, bytes) in part.into_iter().enumerate() {
+                        self.send((format_index, file_index, bytes))?;
                     }
                 }
             }
@@ -826,14 +897,12 @@ impl Writers {
         Ok(())
     }
 
-    fn finish(self) -> Result<(Written, BTreeMap<Format, Vec<Observed>>), SimError> {
-        let mut files = Vec::new();
-        for (format, outputs) in self.outputs {
-            for (path, file, size) in outputs {
-                file.sync_all().map_err(io_error(&path))?;
-                files.push((format, path, size));
-            }
-        }
-        Ok((files, self.observed))
+    fn finish(&mut self) -> Result<(Written, BTreeMap<Format, Vec<Observed>>), SimError> {
+        self.sender = None;
+        let written = match self.writer.take() {
+            Some(writer) => writer.join().expect("the writer thread does not panic")?,
+            None => Vec::new(),
+        };
+        Ok((written, std::mem::take(&mut self.observed)))
     }
 }
