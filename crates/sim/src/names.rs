@@ -59,7 +59,7 @@ pub const FIRST_NAMES: &[&str] = &[
     "lea",
     "leon",
     "anna",
-    "paul",
+    "theo",
     "marie",
     "hugo",
     "chloe",
