@@ -65,10 +65,8 @@ impl Renderer for OcsfRenderer {
         let success = event.outcome == Outcome::Success;
         let sign_in = activity.class == AUTHENTICATION;
         let factor = factor(event);
-        let auth_factors = match (sign_in, event.kind, factor) {
-            (_, _, None) => None,
-            (true, Kind::AuthMfa, Some(f)) if success => Some(vec![AuthFactor::password(), f]),
-            (_, Kind::AuthMfa | Kind::AccountMfaChange, Some(f)) => Some(vec![f]),
+        let auth_factors = match (event.kind, factor) {
+            (Kind::AuthMfa | Kind::AccountMfaChange, Some(f)) => Some(vec![f]),
             _ => None,
         };
         let time = event.time.as_millisecond();
