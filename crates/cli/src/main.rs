@@ -26,6 +26,7 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     Eval(commands::eval::EvalArgs),
     Formats(commands::formats::FormatsArgs),
+    Scan(commands::scan::ScanArgs),
     Simulate(commands::simulate::SimulateArgs),
 }
 
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Eval(args) => commands::eval::run(args),
         Command::Formats(args) => commands::formats::run(args),
+        Command::Scan(args) => commands::scan::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
     };
     match result {

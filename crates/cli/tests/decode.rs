@@ -154,7 +154,7 @@ fn attacker_controlled_text_cannot_drive_the_terminal() {
 
 #[test]
 fn every_subcommand_teaches_with_an_example() {
-    for sub in ["decode", "formats", "demo", "simulate", "eval"] {
+    for sub in ["decode", "formats", "demo", "simulate", "eval", "scan"] {
         let out = forewarn(&[sub, "--help"], None);
         let help = String::from_utf8(out.stdout).unwrap();
         assert!(help.contains("Example"), "{sub}: {help}");

@@ -138,9 +138,14 @@ fn the_demo_simulates_a_month_and_shows_a_takeover() {
         "sim_swap",
         "How one Phosphorus takeover",
         "recovery",
-        "not built yet",
+        "campaign-1",
+        "precision",
+        "purity",
     ] {
         assert!(stdout.contains(expected), "{expected} missing:\n{stdout}");
     }
     assert!(out.join("truth.json").exists());
+    for file in ["accounts.jsonl", "campaigns.json", "findings.jsonl"] {
+        assert!(out.join("scan").join(file).exists(), "{file}");
+    }
 }

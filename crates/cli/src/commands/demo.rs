@@ -9,6 +9,10 @@ use forewarn_formats::input::Input;
 use forewarn_formats::{ReadOptions, Reader};
 use forewarn_sim::simulate::SimConfig;
 
+use forewarn_sim::score::{read_truth, score, ScanOutput};
+
+use crate::commands::eval::print_score;
+use crate::commands::scan::{print_campaigns, scan};
 use crate::commands::simulate::{print_report, run_with_progress};
 use crate::summary::{clean, thousands};
 
@@ -19,8 +23,9 @@ use crate::summary::{clean, thousands};
 /// campaign and five other attacks hidden inside. Prints what the campaigns did (the ground
 /// truth) and how one takeover looks in the logs.
 ///
-/// Detection (`forewarn scan`) is the next stage and is not built yet; once it is, the demo
-/// scans the month and prints each campaign's funnel beside the truth.
+///
+/// Then scans the month with `forewarn scan`, prints the campaigns it found, and scores them
+/// against the truth as `forewarn eval` does.
 ///
 /// Examples:
 ///   forewarn demo
@@ -91,11 +96,25 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         }
     }
     println!();
+    let scan_out = out.join("scan");
+    println!("Scanning the month with `forewarn scan`...");
+    let started = std::time::Instant::now();
+    let scanned = scan(&[out.join("native")], &scan_out, None, (None, None))?;
+    println!("done in {:.1} s:", started.elapsed().as_secs_f64());
+    println!();
+    print_campaigns(&scanned);
+    println!();
+    println!("Scored against the truth (`forewarn eval`):");
+    println!();
+    let truth = read_truth(&out.join("truth").join("native.json"))?;
+    let found = ScanOutput::read(&scan_out)?;
+    print_score(&score(&truth, &found));
+    println!();
+    println!("Simulated logs and truth: {}", out.display());
     println!(
-        "Detection (`forewarn scan`) is the next stage and is not built yet: once it is, this"
+        "Scan results (accounts.jsonl, campaigns.json, findings.jsonl): {}",
+        scan_out.display()
     );
-    println!("demo scans the month and prints each campaign's funnel beside the truth above.");
-    println!("Logs and truth: {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
 

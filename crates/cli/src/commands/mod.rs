@@ -2,4 +2,5 @@ pub mod decode;
 pub mod demo;
 pub mod eval;
 pub mod formats;
+pub mod scan;
 pub mod simulate;

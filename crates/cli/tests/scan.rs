@@ -1,0 +1,166 @@
+//! `forewarn scan` end to end on hand-written native records.
+
+use std::process::Command;
+
+fn line(time: &str, event: &str, outcome: &str, account: &str, exists: bool, ip: &str) -> String {
+    let reason = if exists {
+        ""
+    } else {
+        r#","reason":"unknown_account""#
+    };
+    format!(
+        r#"{{"time":"{time}","event":"{event}","outcome":"{outcome}","account":"{account}","account_exists":{exists},"ip":"{ip}","user_agent":"probe/1.0"{reason}}}"#
+    )
+}
+
+#[test]
+fn an_enumerating_source_becomes_a_campaign_with_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = Vec::new();
+    // Someone signs in normally.
+    lines.push(line(
+        "2019-08-14T08:00:00Z",
+        "account.lookup",
+        "success",
+        "ana@example.com",
+        true,
+        "198.51.100.7",
+    ));
+    lines.push(line(
+        "2019-08-14T08:00:05Z",
+        "session.start",
+        "success",
+        "ana@example.com",
+        true,
+        "198.51.100.7",
+    ));
+    // One address guesses six addresses that do not exist and finds two that do.
+    for (i, guess) in ["jdoe", "j.doe", "janed", "doe.jane", "jane_d", "jdoe1"]
+        .iter()
+        .enumerate()
+    {
+        lines.push(line(
+            &format!("2019-08-15T10:0{i}:00Z"),
+            "account.lookup",
+            "failure",
+            &format!("{guess}@example.com"),
+            false,
+            "203.0.113.9",
+        ));
+    }
+    lines.push(line(
+        "2019-08-15T10:07:00Z",
+        "account.lookup",
+        "success",
+        "jane.doe@example.com",
+        true,
+        "203.0.113.9",
+    ));
+    lines.push(line(
+        "2019-08-15T10:08:00Z",
+        "recovery.start",
+        "success",
+        "jane.doe@example.com",
+        true,
+        "203.0.113.9",
+    ));
+    lines.push(line(
+        "2019-08-15T10:09:00Z",
+        "account.lookup",
+        "success",
+        "ana@example.com",
+        true,
+        "203.0.113.9",
+    ));
+    let input = dir.path().join("events.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("results");
+
+    let run = Command::new(env!("CARGO_BIN_EXE_forewarn"))
+        .args([
+            "scan",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("campaign-1") && stdout.contains("T1589.002"),
+        "{stdout}"
+    );
+
+    let campaigns: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("campaigns.json")).unwrap()).unwrap();
+    assert_eq!(campaigns.as_array().unwrap().len(), 1);
+    let campaign = &campaigns[0];
+    assert_eq!(campaign["funnel"]["identified"], 2);
+    assert_eq!(campaign["funnel"]["attacked"], 0);
+    assert_eq!(
+        campaign["sources"]["ips"],
+        serde_json::json!(["203.0.113.9"])
+    );
+    assert_eq!(campaign["nonexistent_probed"].as_array().unwrap().len(), 6);
+
+    let accounts = std::fs::read_to_string(out.join("accounts.jsonl")).unwrap();
+    let accounts: Vec<serde_json::Value> = accounts
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let names: Vec<&str> = accounts
+        .iter()
+        .map(|a| a["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ana@example.com", "jane.doe@example.com"]);
+    assert!(accounts
+        .iter()
+        .all(|a| a["stage"] == "identified" && a["campaigns"][0] == "campaign-1"));
+
+    let findings = std::fs::read_to_string(out.join("findings.jsonl")).unwrap();
+    let finding: serde_json::Value =
+        serde_json::from_str(findings.lines().next().unwrap()).unwrap();
+    assert_eq!(finding["class_uid"], 2004);
+    assert_eq!(finding["type_uid"], 200401);
+    assert_eq!(finding["finding_info"]["analytic"]["name"], "enumeration");
+    assert_eq!(finding["observables"][0]["value"], "203.0.113.9");
+    // Evidence points at the lines of the input.
+    assert_eq!(finding["evidences"][0]["data"]["line"], 3);
+    assert!(finding["evidences"][0]["data"]["input"]
+        .as_str()
+        .unwrap()
+        .ends_with("events.jsonl"));
+}
+
+#[test]
+fn a_missing_input_fails_the_run_but_the_rest_is_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.jsonl");
+    std::fs::write(
+        &good,
+        line(
+            "2019-08-14T08:00:00Z",
+            "session.start",
+            "success",
+            "ana@example.com",
+            true,
+            "198.51.100.7",
+        ) + "\n",
+    )
+    .unwrap();
+    let out = dir.path().join("results");
+    let run = Command::new(env!("CARGO_BIN_EXE_forewarn"))
+        .args([
+            "scan",
+            good.to_str().unwrap(),
+            dir.path().join("missing.jsonl").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("missing.jsonl"));
+    assert!(out.join("campaigns.json").exists());
+}

@@ -1,0 +1,62 @@
+//! MFA fatigue: second-factor prompts failing again and again for one account from one
+//! source (denied, unanswered) — an attacker with the password waiting for a tired yes.
+
+use std::collections::HashMap;
+
+use forewarn_model::{Kind, Outcome};
+
+use super::{Detector, Verdict};
+use crate::engine::State;
+use crate::intern::Symbol;
+use crate::observation::Observation;
+
+#[derive(Default)]
+pub struct MfaFatigue {
+    /// (account, source) → failures, first and last time, first evidence.
+    failures: HashMap<(Symbol, Symbol), (u32, i64, i64, forewarn_model::RawRef)>,
+}
+
+const MIN_FAILURES: u32 = 3;
+
+impl Detector for MfaFatigue {
+    fn name(&self) -> &'static str {
+        "mfa_fatigue"
+    }
+
+    fn observe(&mut self, o: &Observation, _: &State) {
+        if o.kind == Kind::AuthMfa && o.outcome == Outcome::Failure {
+            if let Some(source) = o.source {
+                let entry = self
+                    .failures
+                    .entry((o.account, source))
+                    .or_insert((0, o.time_ms, o.time_ms, o.raw));
+                entry.0 += 1;
+                entry.2 = o.time_ms;
+            }
+        }
+    }
+
+    fn verdicts(&self, state: &State) -> Vec<Verdict> {
+        let mut verdicts: Vec<Verdict> = self
+            .failures
+            .iter()
+            .filter(|(_, f)| f.0 >= MIN_FAILURES)
+            .filter_map(|(&(_, source), &(count, first, last, raw))| {
+                let mut verdict = Verdict::for_source(
+                    self.name(),
+                    &["T1621"],
+                    source,
+                    state,
+                    0.85,
+                    vec![("mfa_failures", f64::from(count))],
+                )?;
+                verdict.first_ms = first;
+                verdict.last_ms = last;
+                verdict.evidence.insert(0, raw);
+                Some(verdict)
+            })
+            .collect();
+        verdicts.sort_by_key(|v| v.first_ms);
+        verdicts
+    }
+}

@@ -1,0 +1,104 @@
+//! Detectors: one file each behind [`Detector`], registered in [`DETECTORS`].
+//!
+//! A detector sees every event in time order with the engine's shared [`State`] (per-source
+//! sums, per-account baselines) as it was before the event, keeps whatever keyed state of its
+//! own it needs, and gives [`Verdict`]s when asked. Source-level detectors usually need no
+//! state of their own: they read the per-source sums.
+
+mod brute_force;
+mod enumeration;
+mod mfa_fatigue;
+mod password_spray;
+mod recovery_probe;
+mod sim_swap;
+mod stuffing;
+
+use forewarn_model::RawRef;
+
+use crate::engine::State;
+use crate::intern::Symbol;
+use crate::observation::Observation;
+
+/// Every detector, in the order their verdicts are reported.
+pub static DETECTORS: &[fn() -> Box<dyn Detector>] = &[
+    || Box::new(enumeration::Enumeration),
+    || Box::new(recovery_probe::RecoveryProbe),
+    || Box::new(password_spray::PasswordSpray),
+    || Box::new(brute_force::BruteForce),
+    || Box::new(stuffing::Stuffing),
+    || Box::<mfa_fatigue::MfaFatigue>::default(),
+    || Box::<sim_swap::SimSwap>::default(),
+];
+
+pub trait Detector: Send {
+    fn name(&self) -> &'static str;
+
+    /// Sees one event, in time order, before the shared state learns from it.
+    fn observe(&mut self, _event: &Observation, _state: &State) {}
+
+    /// What it holds suspicious, with why.
+    fn verdicts(&self, state: &State) -> Vec<Verdict>;
+}
+
+/// What a verdict is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// A source address: everything it did belongs to the campaign it joins.
+    Source(Symbol),
+    /// An account (with the source that acted on it).
+    Account {
+        account: Symbol,
+        source: Option<Symbol>,
+    },
+}
+
+/// One detector's judgement, with the signals and evidence behind it.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub detector: &'static str,
+    pub techniques: &'static [&'static str],
+    pub subject: Subject,
+    /// Sources a detector groups together (a proxy network sharing a tool and a time) share a
+    /// group number; campaigns join them.
+    pub group: Option<u64>,
+    /// 0..1, how sure the detector is.
+    pub score: f64,
+    pub signals: Vec<(&'static str, f64)>,
+    pub evidence: Vec<RawRef>,
+    pub first_ms: i64,
+    pub last_ms: i64,
+}
+
+impl Verdict {
+    fn for_source(
+        detector: &'static str,
+        techniques: &'static [&'static str],
+        source: Symbol,
+        state: &State,
+        score: f64,
+        signals: Vec<(&'static str, f64)>,
+    ) -> Option<Verdict> {
+        let stats = state.source(source)?;
+        Some(Verdict {
+            detector,
+            techniques,
+            subject: Subject::Source(source),
+            group: None,
+            score,
+            signals,
+            evidence: stats.evidence.clone(),
+            first_ms: stats.first_ms,
+            last_ms: stats.last_ms,
+        })
+    }
+}
+
+/// Every source with its sums, for source-level detectors.
+fn sources(state: &State) -> impl Iterator<Item = (Symbol, &crate::observation::SourceStats)> {
+    state
+        .source_stats
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.events > 0)
+        .map(|(i, s)| (i as Symbol, s))
+}

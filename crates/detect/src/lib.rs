@@ -1,0 +1,27 @@
+//! Finds account-takeover campaigns in a stream of [`AuthEvent`](forewarn_model::AuthEvent)s:
+//! which sources attack, which campaign each belongs to, and how far it got with each account.
+//!
+//! Events go into an [`Engine`] in roughly time order (a bounded reorder buffer absorbs files
+//! interleaved by time). Strings are interned once, so state is keyed by small ids. Each
+//! [`Detector`] keeps its own keyed state and, when asked, gives [`Verdict`]s about sources or
+//! accounts, with the signals and evidence behind them; [`campaigns`] turns the suspicious
+//! sources into campaigns and each account's furthest stage.
+//!
+//! This crate must not read files or write output: it sees events and returns findings.
+
+pub mod campaigns;
+pub mod detectors;
+mod engine;
+
+/// The engine's state, for writers of results.
+pub mod engine_state {
+    pub use crate::engine::{Baseline, State};
+}
+mod intern;
+mod observation;
+
+pub use campaigns::{Campaign, Stage};
+pub use detectors::{Detector, Subject, Verdict, DETECTORS};
+pub use engine::{Engine, EngineConfig, Outcome as ScanOutcome};
+pub use intern::{Interner, Symbol};
+pub use observation::{Observation, SourceStats};

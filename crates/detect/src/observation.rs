@@ -1,0 +1,171 @@
+//! What the engine keeps of an event, and what it accumulates per source.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use forewarn_model::{AuthEvent, Channel, Kind, Outcome, RawRef, Reason};
+
+use crate::campaigns::Stage;
+use crate::intern::Symbol;
+
+/// One event, compact: strings are interned ids or hashes.
+#[derive(Debug, Clone, Copy)]
+pub struct Observation {
+    pub time_ms: i64,
+    pub kind: Kind,
+    pub outcome: Outcome,
+    pub reason: Option<Reason>,
+    pub channel: Option<Channel>,
+    pub account: Symbol,
+    /// False when the log says the identifier names no account.
+    pub exists: bool,
+    /// The source address (or host name), interned.
+    pub source: Option<Symbol>,
+    pub asn: Option<u32>,
+    pub agent: Option<Symbol>,
+    /// Hash of the device id (devices are too many to intern).
+    pub device: Option<u64>,
+    pub actor: Option<Symbol>,
+    pub raw: RawRef,
+}
+
+pub fn hash_text(text: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl Observation {
+    pub fn exists_in(event: &AuthEvent<'_>) -> bool {
+        event.account_exists != Some(false) && event.reason != Some(Reason::UnknownAccount)
+    }
+
+    /// How far an event by an attacker takes it with the account (DESIGN.md "Stages").
+    pub fn stage(&self) -> Stage {
+        Stage::of(self.kind, self.outcome)
+    }
+}
+
+/// How far a source got with one account, and the evidence.
+#[derive(Debug, Clone, Copy)]
+pub struct Reach {
+    pub stage: Stage,
+    pub first_ms: i64,
+    pub last_ms: i64,
+    /// The event that reached the stage.
+    pub evidence: RawRef,
+    /// The account had never signed in from this source when it first came.
+    pub stranger: bool,
+}
+
+/// Everything a source address did, summed up: what the source-level detectors read.
+#[derive(Debug, Default)]
+pub struct SourceStats {
+    pub first_ms: i64,
+    pub last_ms: i64,
+    pub events: u32,
+    pub asn: Option<u32>,
+    /// Existing accounts touched, with how far the source got with each.
+    pub reach: HashMap<Symbol, Reach>,
+    /// Identifiers tried that name no account.
+    pub nonexistent: HashSet<Symbol>,
+    /// Of those, the ones looked up or put into recovery (not a password submitted).
+    pub nonexistent_looked_up: HashSet<Symbol>,
+    pub password_failures: u32,
+    pub mfa_failures: u32,
+    /// Password failures per account.
+    pub failed_accounts: HashMap<Symbol, u32>,
+    pub sessions: u32,
+    pub session_accounts: HashSet<Symbol>,
+    pub recovery_started: HashSet<Symbol>,
+    pub recovery_completed: HashSet<Symbol>,
+    /// Events acted by an admin on someone else's behalf.
+    pub admin_actions: u32,
+    /// Which kinds of event the source sent, one bit per kind: its behaviour in brief.
+    pub kinds: u32,
+    /// User agents seen (the first few).
+    pub agents: Vec<Symbol>,
+    /// The first events, as evidence.
+    pub evidence: Vec<RawRef>,
+}
+
+impl SourceStats {
+    /// Adds one event; `stranger` says whether the account had never signed in from here.
+    pub fn observe(&mut self, o: &Observation, stranger: bool) {
+        if self.events == 0 {
+            self.first_ms = o.time_ms;
+            self.asn = o.asn;
+        }
+        self.first_ms = self.first_ms.min(o.time_ms);
+        self.last_ms = self.last_ms.max(o.time_ms);
+        self.events += 1;
+        self.kinds |= 1 << (o.kind as u32);
+        if self.evidence.len() < 8 {
+            self.evidence.push(o.raw);
+        }
+        if let Some(agent) = o.agent {
+            if self.agents.len() < 8 && !self.agents.contains(&agent) {
+                self.agents.push(agent);
+            }
+        }
+        if o.actor.is_some_and(|a| a != o.account) {
+            self.admin_actions += 1;
+            return;
+        }
+        if !o.exists {
+            self.nonexistent.insert(o.account);
+            if matches!(o.kind, Kind::AccountLookup | Kind::RecoveryStart) {
+                self.nonexistent_looked_up.insert(o.account);
+            }
+            return;
+        }
+        let stage = o.stage();
+        self.reach
+            .entry(o.account)
+            .and_modify(|r| {
+                r.first_ms = r.first_ms.min(o.time_ms);
+                r.last_ms = r.last_ms.max(o.time_ms);
+                if stage > r.stage {
+                    r.stage = stage;
+                    r.evidence = o.raw;
+                }
+            })
+            .or_insert(Reach {
+                stage,
+                first_ms: o.time_ms,
+                last_ms: o.time_ms,
+                evidence: o.raw,
+                stranger,
+            });
+        match (o.kind, o.outcome) {
+            (Kind::AuthPassword, Outcome::Failure) => {
+                self.password_failures += 1;
+                *self.failed_accounts.entry(o.account).or_default() += 1;
+            }
+            (Kind::AuthMfa, Outcome::Failure) => self.mfa_failures += 1,
+            (Kind::SessionStart, Outcome::Success) => {
+                self.sessions += 1;
+                self.session_accounts.insert(o.account);
+            }
+            (Kind::RecoveryStart, _) => {
+                self.recovery_started.insert(o.account);
+            }
+            (Kind::RecoveryReset | Kind::RecoveryCodeVerify, Outcome::Success) => {
+                self.recovery_completed.insert(o.account);
+            }
+            _ => {}
+        }
+    }
+
+    /// How alike two sources behave: the share of event kinds they have in common.
+    pub fn alike(&self, other: &SourceStats) -> f64 {
+        let both = (self.kinds & other.kinds).count_ones();
+        let either = (self.kinds | other.kinds).count_ones();
+        f64::from(both) / f64::from(either.max(1))
+    }
+
+    /// Distinct identifiers tried, existing or not.
+    pub fn identifiers(&self) -> usize {
+        self.reach.len() + self.nonexistent.len()
+    }
+}

@@ -1,0 +1,306 @@
+//! Writes a scan's results as DESIGN.md's output contract: `accounts.jsonl`, `campaigns.json`
+//! and `findings.jsonl` (one OCSF 1.3 Detection Finding, class 2004, per verdict).
+//!
+//! This crate must not detect anything: it only turns the engine's campaigns and verdicts
+//! into files people and tools read.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use forewarn_detect::engine_state::State;
+use forewarn_detect::{Campaign, Stage, Subject, Verdict};
+use forewarn_model::{RawRef, Timestamp};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct ReportError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// A flagged account, one line of `accounts.jsonl`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountLine {
+    pub account: String,
+    pub stage: Stage,
+    pub campaigns: Vec<String>,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub detections: Vec<&'static str>,
+    pub score: f64,
+    pub watchlist: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Funnel {
+    pub identified: usize,
+    pub attacked: usize,
+    pub compromised: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageLists {
+    pub identified: Vec<String>,
+    pub attacked: Vec<String>,
+    pub compromised: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Sources {
+    pub ips: Vec<String>,
+    pub asns: Vec<u32>,
+    pub user_agents: Vec<String>,
+}
+
+/// One element of `campaigns.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignEntry {
+    pub id: String,
+    /// The actor, when threat intelligence names one (not yet).
+    pub actor: Option<String>,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub funnel: Funnel,
+    pub accounts: StageLists,
+    pub sources: Sources,
+    pub techniques: Vec<&'static str>,
+    /// Addresses the campaign tried that name no account.
+    pub nonexistent_probed: Vec<String>,
+}
+
+fn time(ms: i64) -> String {
+    Timestamp::from_millisecond(ms).map_or_else(|_| String::new(), |t| t.to_string())
+}
+
+/// The campaigns as `campaigns.json` holds them.
+pub fn campaign_entries(state: &State, campaigns: &[Campaign]) -> Vec<CampaignEntry> {
+    campaigns
+        .iter()
+        .map(|c| {
+            let at = |stage: Stage| -> Vec<String> {
+                let mut list: Vec<String> = c
+                    .accounts
+                    .iter()
+                    .filter(|(_, r)| r.0 >= stage)
+                    .map(|(a, _)| state.accounts.resolve(*a).to_owned())
+                    .collect();
+                list.sort();
+                list
+            };
+            let accounts = StageLists {
+                identified: at(Stage::Identified),
+                attacked: at(Stage::Attacked),
+                compromised: at(Stage::Compromised),
+            };
+            let mut ips: Vec<String> = c
+                .sources
+                .iter()
+                .map(|s| state.sources.resolve(*s).to_owned())
+                .collect();
+            ips.sort();
+            let mut nonexistent: Vec<String> = c
+                .nonexistent
+                .iter()
+                .map(|a| state.accounts.resolve(*a).to_owned())
+                .collect();
+            nonexistent.sort();
+            CampaignEntry {
+                id: c.id.clone(),
+                actor: None,
+                first_seen: time(c.first_ms),
+                last_seen: time(c.last_ms),
+                funnel: Funnel {
+                    identified: accounts.identified.len(),
+                    attacked: accounts.attacked.len(),
+                    compromised: accounts.compromised.len(),
+                },
+                accounts,
+                sources: Sources {
+                    ips,
+                    asns: c.asns.iter().copied().collect(),
+                    user_agents: c
+                        .agents
+                        .iter()
+                        .map(|a| state.agents.resolve(*a).to_owned())
+                        .collect(),
+                },
+                techniques: c.techniques.iter().copied().collect(),
+                nonexistent_probed: nonexistent,
+            }
+        })
+        .collect()
+}
+
+/// The flagged accounts as `accounts.jsonl` holds them, furthest stage first.
+pub fn account_lines(state: &State, campaigns: &[Campaign]) -> Vec<AccountLine> {
+    let mut by_account: BTreeMap<&str, AccountLine> = BTreeMap::new();
+    for c in campaigns {
+        for (&account, &(stage, first, last, _)) in &c.accounts {
+            let name = state.accounts.resolve(account);
+            let line = by_account.entry(name).or_insert_with(|| AccountLine {
+                account: name.to_owned(),
+                stage,
+                campaigns: Vec::new(),
+                first_seen: time(first),
+                last_seen: time(last),
+                detections: Vec::new(),
+                score: 0.0,
+                watchlist: Vec::new(),
+            });
+            line.stage = line.stage.max(stage);
+            line.campaigns.push(c.id.clone());
+            line.first_seen = line.first_seen.clone().min(time(first));
+            line.last_seen = line.last_seen.clone().max(time(last));
+            let detections: BTreeSet<&'static str> = line
+                .detections
+                .iter()
+                .copied()
+                .chain(c.detectors.iter().copied())
+                .collect();
+            line.detections = detections.into_iter().collect();
+            line.score = match line.stage {
+                Stage::Identified => 0.4,
+                Stage::Attacked => 0.7,
+                Stage::Compromised => 0.95,
+            };
+        }
+    }
+    let mut lines: Vec<AccountLine> = by_account.into_values().collect();
+    lines.sort_by(|a, b| {
+        b.stage
+            .cmp(&a.stage)
+            .then_with(|| a.account.cmp(&b.account))
+    });
+    lines
+}
+
+/// The ATT&CK technique's name, for findings people read.
+pub fn technique_name(id: &str) -> &'static str {
+    match id {
+        "T1589.002" => "Gather Victim Identity Information: Email Addresses",
+        "T1598" => "Phishing for Information",
+        "T1110.001" => "Brute Force: Password Guessing",
+        "T1110.003" => "Brute Force: Password Spraying",
+        "T1110.004" => "Brute Force: Credential Stuffing",
+        "T1621" => "Multi-Factor Authentication Request Generation",
+        "T1451" => "SIM Card Swap",
+        "T1098" => "Account Manipulation",
+        _ => "",
+    }
+}
+
+/// One OCSF Detection Finding (class 2004) for a verdict.
+pub fn finding(
+    state: &State,
+    verdict: &Verdict,
+    campaign: Option<&str>,
+    index: usize,
+    input_name: &dyn Fn(u32) -> String,
+) -> serde_json::Value {
+    let (severity_id, severity) = match verdict.score {
+        s if s >= 0.9 => (4, "High"),
+        s if s >= 0.6 => (3, "Medium"),
+        _ => (2, "Low"),
+    };
+    let source = match verdict.subject {
+        Subject::Source(s) => Some(state.sources.resolve(s)),
+        Subject::Account { source, .. } => source.map(|s| state.sources.resolve(s)),
+    };
+    let evidences: Vec<serde_json::Value> = verdict
+        .evidence
+        .iter()
+        .map(|raw: &RawRef| {
+            serde_json::json!({"data": {"input": input_name(raw.input), "line": raw.line, "record": raw.index}})
+        })
+        .collect();
+    let signals: serde_json::Map<String, serde_json::Value> = verdict
+        .signals
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), serde_json::json!(v)))
+        .collect();
+    serde_json::json!({
+        "class_uid": 2004,
+        "class_name": "Detection Finding",
+        "category_uid": 2,
+        "category_name": "Findings",
+        "activity_id": 1,
+        "activity_name": "Create",
+        "type_uid": 200401,
+        "type_name": "Detection Finding: Create",
+        "time": verdict.last_ms,
+        "severity_id": severity_id,
+        "severity": severity,
+        "status_id": 1,
+        "status": "New",
+        "confidence_score": (verdict.score * 100.0).round(),
+        "metadata": {"version": "1.3.0", "product": {"name": "forewarn", "vendor_name": "forewarn", "version": env!("CARGO_PKG_VERSION")}},
+        "finding_info": {
+            "uid": format!("forewarn-{index}"),
+            "title": format!("{} from {}", verdict.detector, source.unwrap_or("an unknown source")),
+            "types": [verdict.detector],
+            "first_seen_time": verdict.first_ms,
+            "last_seen_time": verdict.last_ms,
+            "analytic": {"name": verdict.detector, "uid": verdict.detector, "type_id": 1, "type": "Rule"},
+            "attacks": verdict.techniques.iter().map(|t| serde_json::json!({"technique": {"uid": t, "name": technique_name(t)}})).collect::<Vec<_>>(),
+            "related_events_count": verdict.evidence.len(),
+        },
+        "observables": source.map(|ip| vec![serde_json::json!({"name": "src_endpoint.ip", "type_id": 2, "type": "IP Address", "value": ip})]).unwrap_or_default(),
+        "evidences": evidences,
+        "unmapped": {"signals": signals, "campaign": campaign},
+    })
+}
+
+/// Writes the three files into `dir` (created).
+pub fn write(
+    dir: &Path,
+    state: &State,
+    campaigns: &[Campaign],
+    verdicts: &[Verdict],
+    input_name: &dyn Fn(u32) -> String,
+) -> Result<(), ReportError> {
+    let err = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ReportError { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(err(dir))?;
+
+    let path = dir.join("accounts.jsonl");
+    let mut out = BufWriter::new(File::create(&path).map_err(err(&path))?);
+    for line in account_lines(state, campaigns) {
+        serde_json::to_writer(&mut out, &line).map_err(|e| ReportError {
+            path: path.clone(),
+            source: e.into(),
+        })?;
+        out.write_all(b"\n").map_err(err(&path))?;
+    }
+    out.flush().map_err(err(&path))?;
+
+    let path = dir.join("campaigns.json");
+    let mut text = serde_json::to_vec_pretty(&campaign_entries(state, campaigns))
+        .expect("campaigns serialize");
+    text.push(b'\n');
+    std::fs::write(&path, text).map_err(err(&path))?;
+
+    let campaign_of: BTreeMap<u32, &str> = campaigns
+        .iter()
+        .flat_map(|c| c.sources.iter().map(move |s| (*s, c.id.as_str())))
+        .collect();
+    let path = dir.join("findings.jsonl");
+    let mut out = BufWriter::new(File::create(&path).map_err(err(&path))?);
+    for (i, verdict) in verdicts.iter().enumerate() {
+        let campaign = match verdict.subject {
+            Subject::Source(s) => campaign_of.get(&s).copied(),
+            Subject::Account { source, .. } => source.and_then(|s| campaign_of.get(&s).copied()),
+        };
+        let value = finding(state, verdict, campaign, i + 1, input_name);
+        serde_json::to_writer(&mut out, &value).map_err(|e| ReportError {
+            path: path.clone(),
+            source: e.into(),
+        })?;
+        out.write_all(b"\n").map_err(err(&path))?;
+    }
+    out.flush().map_err(err(&path))
+}
