@@ -67,6 +67,8 @@ pub struct Campaign {
     /// Account → (furthest stage, first seen, last seen, evidence of the stage).
     pub accounts: BTreeMap<Symbol, (Stage, i64, i64, RawRef)>,
     pub nonexistent: BTreeSet<Symbol>,
+    /// Which kinds of event its sources sent (one bit per kind).
+    pub kinds: u32,
 }
 
 impl Campaign {
@@ -82,18 +84,20 @@ impl Campaign {
             last_ms: i64::MIN,
             accounts: BTreeMap::new(),
             nonexistent: BTreeSet::new(),
+            kinds: 0,
         }
     }
 
     /// Adds a source and everything it did.
     fn absorb(&mut self, source: Symbol, stats: &SourceStats) {
         self.sources.push(source);
+        self.kinds |= stats.kinds;
         self.asns.extend(stats.asn);
         self.agents.extend(stats.agents.iter().copied());
         self.first_ms = self.first_ms.min(stats.first_ms);
         self.last_ms = self.last_ms.max(stats.last_ms);
         self.nonexistent.extend(stats.nonexistent.iter().copied());
-        for (&account, reach) in &stats.reach {
+        for (&account, reach) in stats.reach.iter().filter(|(_, r)| !r.owners_place()) {
             let entry = self.accounts.entry(account).or_insert((
                 reach.stage,
                 reach.first_ms,
@@ -121,6 +125,13 @@ impl Campaign {
 
 /// How alike (shared event kinds) two sources must be for a shared tool to link them.
 const ALIKE: f64 = 0.5;
+
+/// The kinds of event that approach an account from outside, as bits of `SourceStats::kinds`.
+const APPROACH: u32 = (1 << Kind::AccountLookup as u32)
+    | (1 << Kind::AuthPassword as u32)
+    | (1 << Kind::AuthMfa as u32)
+    | (1 << Kind::RecoveryStart as u32)
+    | (1 << Kind::RecoveryCodeSent as u32);
 
 /// A campaign seen on this many networks (ASNs) is taken to rent proxies.
 const PROXY_NETWORKS: usize = 10;
@@ -228,6 +239,8 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
                 .absorb(source, stats);
         }
     }
+    // What the flagged sources of each campaign do, before quieter ones join.
+    let behaviour: HashMap<usize, u32> = by_root.iter().map(|(root, c)| (*root, c.kinds)).collect();
 
     // Addresses no detector flagged that share a campaign's rare tool and only ever came to
     // accounts as strangers: the campaign's quieter addresses (an attack address that probed
@@ -255,12 +268,20 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         {
             continue;
         }
+        // ...and approaches accounts the way the campaign's own sources do (a probing address
+        // is not a proxy's). What it did once in does not count: takeovers look alike.
+        let approach = stats.kinds & APPROACH;
+        let behaves_like = |root: &usize| {
+            let kinds = behaviour.get(root).copied().unwrap_or(0);
+            (approach & kinds).count_ones() * 4 >= approach.count_ones() * 3
+        };
         let owners: BTreeSet<usize> = stats
             .agents
             .iter()
             .filter_map(|a| tool_owners.get(a))
             .flatten()
             .copied()
+            .filter(behaves_like)
             .collect();
         let pick = |keep: &dyn Fn(&Campaign) -> bool| -> Option<usize> {
             let mut kept = owners.iter().filter(|o| by_root.get(o).is_some_and(keep));
@@ -270,15 +291,16 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         let owner = match owners.len() {
             0 => None,
             1 => owners.first().copied(),
-            // Shared targets first; then the campaign whose activity most tightly surrounds
-            // the source's (a three-day stuffing run over a month-long spray).
+            // Shared targets first; then, of the campaigns active while the source was, the
+            // one active the shortest (a three-day stuffing run over a month-long spray).
             _ => pick(&|c: &Campaign| stats.reach.keys().any(|a| c.accounts.contains_key(a)))
                 .or_else(|| {
                     owners
                         .iter()
                         .filter_map(|o| by_root.get(o).map(|c| (o, c)))
                         .filter(|(_, c)| {
-                            (c.first_ms - SLACK_MS..=c.last_ms + SLACK_MS).contains(&stats.first_ms)
+                            c.first_ms - SLACK_MS <= stats.last_ms
+                                && stats.first_ms <= c.last_ms + SLACK_MS
                         })
                         .min_by_key(|(o, c)| (c.last_ms - c.first_ms, **o))
                         .map(|(o, _)| *o)

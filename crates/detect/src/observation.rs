@@ -56,6 +56,18 @@ pub struct Reach {
     pub evidence: RawRef,
     /// The account had never signed in from this source when it first came.
     pub stranger: bool,
+    /// Days with a session granted from here, and the last such day: an owner signs in from
+    /// the same place on many days; an attacker who got in, on one.
+    pub session_days: u16,
+    last_session_day: i64,
+}
+
+impl Reach {
+    /// The account's own place, shared with an attacker (an infected home router, a proxy
+    /// exit): its owner's sessions are not the campaign's.
+    pub fn owners_place(&self) -> bool {
+        self.session_days >= 2
+    }
 }
 
 /// Everything a source address did, summed up: what the source-level detectors read.
@@ -136,6 +148,8 @@ impl SourceStats {
                 last_ms: o.time_ms,
                 evidence: o.raw,
                 stranger,
+                session_days: 0,
+                last_session_day: i64::MIN,
             });
         match (o.kind, o.outcome) {
             (Kind::AuthPassword, Outcome::Failure) => {
@@ -144,6 +158,13 @@ impl SourceStats {
             }
             (Kind::AuthMfa, Outcome::Failure) => self.mfa_failures += 1,
             (Kind::SessionStart, Outcome::Success) => {
+                if let Some(reach) = self.reach.get_mut(&o.account) {
+                    let day = o.time_ms.div_euclid(86_400_000);
+                    if day != reach.last_session_day {
+                        reach.last_session_day = day;
+                        reach.session_days = reach.session_days.saturating_add(1);
+                    }
+                }
                 self.sessions += 1;
                 self.session_accounts.insert(o.account);
             }

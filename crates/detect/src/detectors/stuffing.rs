@@ -16,6 +16,8 @@ pub struct Stuffing;
 const DAY_MS: i64 = 86_400_000;
 /// A group of one client's sources is flagged when it has at least this many.
 const MIN_SOURCES: usize = 8;
+/// A proxy exit makes a handful of tries; more is a different pattern.
+const MAX_EVENTS: u32 = 12;
 
 /// Sources of one group are at most this far apart in time (first activity), in a chain.
 const MAX_GAP_MS: i64 = 2 * DAY_MS;
@@ -26,21 +28,38 @@ impl Detector for Stuffing {
     }
 
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
-        // Sources that only failed, a few times, on accounts that never signed in from there.
+        // How many sources use each client: a client few use is a tool, not a browser.
+        let mut users: HashMap<Symbol, usize> = HashMap::new();
+        let mut total = 0;
+        for (_, stats) in sources(state) {
+            total += 1;
+            for &agent in &stats.agents {
+                *users.entry(agent).or_default() += 1;
+            }
+        }
+        let rare = |agent: Symbol| users.get(&agent).copied().unwrap_or(0) * 20 <= total;
+        // Sources that tried a few credentials, failing, on accounts that never signed in from
+        // there. With a rare tool, one try may have worked (a reused password); with a common
+        // browser, only sources that never got in count, or every typo would.
         let mut by_agent: HashMap<Symbol, Vec<(i64, Symbol)>> = HashMap::new();
         for (source, stats) in sources(state) {
+            let Some(&agent) = stats.agents.first() else {
+                continue;
+            };
             let failures = stats.password_failures + stats.mfa_failures;
-            let only_failures = stats.sessions == 0
-                && failures > 0
-                && failures as usize + stats.nonexistent.len() * 2 >= stats.events as usize;
+            let mostly_failures = failures > 0
+                && failures as usize + stats.nonexistent.len() * 2 >= stats.events as usize / 2;
+            let got_in = stats.sessions > 0;
             let strangers = stats.reach.values().all(|r| r.stranger);
-            if only_failures && strangers && stats.events <= 6 {
-                if let Some(&agent) = stats.agents.first() {
-                    by_agent
-                        .entry(agent)
-                        .or_default()
-                        .push((stats.first_ms, source));
-                }
+            if mostly_failures
+                && (!got_in || rare(agent))
+                && strangers
+                && stats.events <= MAX_EVENTS
+            {
+                by_agent
+                    .entry(agent)
+                    .or_default()
+                    .push((stats.first_ms, source));
             }
         }
         let mut runs: Vec<(i64, i64, Vec<Symbol>)> = Vec::new();
