@@ -68,6 +68,8 @@ impl Baseline {
 pub struct State {
     pub accounts: Interner,
     pub sources: Interner,
+    /// Source addresses already interned, by address (no text formatting per event).
+    addresses: crate::intern::FastMap<std::net::IpAddr, Symbol>,
     pub agents: Interner,
     pub source_stats: Vec<SourceStats>,
     pub baselines: Vec<Baseline>,
@@ -147,12 +149,15 @@ impl Engine {
     pub fn push(&mut self, event: &AuthEvent<'_>) {
         let state = &mut self.state;
         let account = state.accounts.intern(&event.account);
-        let source_text;
         let source = match (&event.ip, &event.source_host) {
-            (Some(ip), _) => {
-                source_text = ip.to_string();
-                Some(state.sources.intern(&source_text))
-            }
+            (Some(ip), _) => Some(match state.addresses.get(ip) {
+                Some(&id) => id,
+                None => {
+                    let id = state.sources.intern(&ip.to_string());
+                    state.addresses.insert(*ip, id);
+                    id
+                }
+            }),
             (None, Some(host)) => Some(state.sources.intern(host)),
             (None, None) => None,
         };

@@ -1,12 +1,11 @@
 //! What the engine keeps of an event, and what it accumulates per source.
 
-use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use forewarn_model::{AuthEvent, Channel, Kind, Outcome, RawRef, Reason};
 
 use crate::campaigns::Stage;
-use crate::intern::Symbol;
+use crate::intern::{FastMap, FastSet, Symbol};
 
 /// One event, compact: strings are interned ids or hashes.
 #[derive(Debug, Clone, Copy)]
@@ -78,19 +77,19 @@ pub struct SourceStats {
     pub events: u32,
     pub asn: Option<u32>,
     /// Existing accounts touched, with how far the source got with each.
-    pub reach: HashMap<Symbol, Reach>,
+    pub reach: FastMap<Symbol, Reach>,
     /// Identifiers tried that name no account.
-    pub nonexistent: HashSet<Symbol>,
+    pub nonexistent: FastSet<Symbol>,
     /// Of those, the ones looked up or put into recovery (not a password submitted).
-    pub nonexistent_looked_up: HashSet<Symbol>,
+    pub nonexistent_looked_up: FastSet<Symbol>,
     pub password_failures: u32,
     pub mfa_failures: u32,
     /// Password failures per account.
-    pub failed_accounts: HashMap<Symbol, u32>,
+    pub failed_accounts: FastMap<Symbol, u32>,
     pub sessions: u32,
-    pub session_accounts: HashSet<Symbol>,
-    pub recovery_started: HashSet<Symbol>,
-    pub recovery_completed: HashSet<Symbol>,
+    pub session_accounts: FastSet<Symbol>,
+    pub recovery_started: FastSet<Symbol>,
+    pub recovery_completed: FastSet<Symbol>,
     /// Events acted by an admin on someone else's behalf.
     pub admin_actions: u32,
     /// Which kinds of event the source sent, one bit per kind: its behaviour in brief.
