@@ -93,3 +93,26 @@ pub fn essentials(
         event.ip,
     )
 }
+
+/// Asserts that every corpus event, written by `format`'s renderer, decodes back to exactly
+/// what `expected` says (the event itself, with the format's documented differences).
+pub fn assert_decodes_as(
+    format: Format,
+    expected: impl Fn(&AuthEvent<'static>) -> Vec<AuthEvent<'static>>,
+) {
+    let trips = round_trip(format);
+    assert_eq!(trips.len(), corpus().len());
+    for trip in trips {
+        assert_eq!(
+            trip.decoded,
+            expected(&trip.event),
+            "{format}: {:?} {:?} {:?} {:?} by {:?}:\n{}",
+            trip.event.kind,
+            trip.event.outcome,
+            trip.event.reason,
+            trip.event.channel,
+            trip.event.actor,
+            String::from_utf8_lossy(&trip.written[0].1)
+        );
+    }
+}
