@@ -78,12 +78,17 @@ pub struct Scanned {
     pub input_failed: bool,
 }
 
-/// Reads the inputs through the engine and writes the results into `out`.
+/// Progress is redrawn every this many events.
+const PROGRESS_EVERY: u64 = 1 << 18;
+
+/// Reads the inputs through the engine and writes the results into `out`; draws progress on
+/// stderr when `show_progress`.
 pub fn scan(
     inputs: &[PathBuf],
     out: &Path,
     format: Option<Format>,
     window: (Option<Timestamp>, Option<Timestamp>),
+    show_progress: bool,
 ) -> anyhow::Result<Scanned> {
     // An input that cannot be listed is reported and the others are still scanned.
     let mut input_failed = false;
@@ -103,8 +108,24 @@ pub fn scan(
         ..ReadOptions::default()
     });
     let mut engine = Engine::new(EngineConfig::default());
-    for input in &inputs {
+    let started = Instant::now();
+    let mut seen: u64 = 0;
+    for (number, input) in inputs.iter().enumerate() {
+        let name = input.name();
         let result = reader.read(input, &mut |event| {
+            seen += 1;
+            if show_progress && seen % PROGRESS_EVERY == 0 {
+                let rate = seen as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                eprint!(
+                    "\rinput {}/{} {}: {} events ({:.0} k events/s), at {}   ",
+                    number + 1,
+                    inputs.len(),
+                    clean(&name),
+                    thousands(seen),
+                    rate / 1000.0,
+                    event.time.strftime("%Y-%m-%d"),
+                );
+            }
             if window.0.is_some_and(|since| event.time < since)
                 || window.1.is_some_and(|until| event.time >= until)
             {
@@ -125,6 +146,9 @@ pub fn scan(
     let names: Vec<String> = (0..reader.summary().inputs.len() as u32)
         .map(|i| reader.input_name(i).unwrap_or("?").to_owned())
         .collect();
+    if show_progress && seen >= PROGRESS_EVERY {
+        eprintln!("\r{:100}\r", "");
+    }
     let summary = reader.into_summary()?;
     let (state, outcome) = engine.finish();
     let name = |i: u32| names.get(i as usize).cloned().unwrap_or_default();
@@ -140,11 +164,13 @@ pub fn scan(
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    let show_progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let scanned = scan(
         &args.inputs,
         &args.out,
         args.format,
         (args.since, args.until),
+        show_progress,
     )?;
     if !args.quiet {
         let events: u64 = scanned.summary.inputs.iter().map(|i| i.events()).sum();
