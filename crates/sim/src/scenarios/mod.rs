@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use forewarn_model::{Channel, Kind, Outcome, Reason};
 
-use crate::names::{Agent, ATTACKER_AGENTS};
+use crate::names::{Agent, ATTACKER_AGENTS, FIRST_NAMES, LAST_NAMES};
 use crate::networks::{of_kind, NetworkKind};
 use crate::rng::Rng;
 use crate::world::{Origin, SimEvent, Source, Subject, Target, World};
@@ -185,6 +185,26 @@ impl<'w> Plan<'w> {
                 source
             })
             .collect()
+    }
+
+    /// Up to `count` addresses from a stale or breached list that do not exist here: random
+    /// names, local part from `local(first, last, i)`. Addresses that happen to exist are left
+    /// out, so that the list stays about people who are not in the world.
+    pub fn listed_ghosts(
+        &mut self,
+        count: usize,
+        local: impl Fn(&str, &str, usize) -> String,
+    ) -> Vec<Subject> {
+        let mut ghosts = Vec::new();
+        for i in 0..count {
+            let first = *self.rng.pick(FIRST_NAMES);
+            let last = *self.rng.pick(LAST_NAMES);
+            let address = format!("{}@{}", local(first, last, i), self.world.domain);
+            if !self.world.exists(&address) {
+                ghosts.push(self.ghost(address));
+            }
+        }
+        ghosts
     }
 
     /// A ghost: an address that does not exist in the world.

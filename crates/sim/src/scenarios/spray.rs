@@ -5,7 +5,6 @@
 use forewarn_model::{Kind, Outcome, Reason};
 
 use super::{scaled, Parameter, Params, Plan, Scenario, DAY_MS};
-use crate::names::{FIRST_NAMES, LAST_NAMES};
 use crate::networks::NetworkKind;
 use crate::world::Subject;
 
@@ -65,14 +64,9 @@ impl Scenario for Spray {
             .map(|&a| Subject::Account(a))
             .collect();
         let ghosts = (subjects.len() as f64 * params.get("nonexistent")).round() as usize;
-        for i in 0..ghosts {
-            let first = plan.rng.pick(FIRST_NAMES);
-            let last = plan.rng.pick(LAST_NAMES);
-            let address = format!("{first}.{last}.{}@{}", 100 + i, world.domain);
-            if !world.exists(&address) {
-                subjects.push(plan.ghost(address));
-            }
-        }
+        subjects.extend(plan.listed_ghosts(ghosts, |first, last, i| {
+            format!("{first}.{last}.{}", 100 + i)
+        }));
         let addresses = plan.addresses(params.count("addresses").max(1), &[NetworkKind::Hosting]);
         let agent = plan.attacker_agent(&[2]);
         let rounds = params.count("rounds").max(1);

@@ -6,7 +6,6 @@
 use forewarn_model::{Channel, Kind, Outcome, Reason};
 
 use super::{scaled, Parameter, Params, Plan, Scenario, DAY_MS};
-use crate::names::{FIRST_NAMES, LAST_NAMES};
 use crate::networks::NetworkKind;
 use crate::world::{Subject, Target};
 
@@ -69,18 +68,9 @@ impl Scenario for Stuffing {
             .map(|&a| Subject::Account(a))
             .collect();
         let ghosts = (subjects.len() as f64 * params.get("nonexistent")).round() as usize;
-        for i in 0..ghosts {
-            let first = plan.rng.pick(FIRST_NAMES);
-            let last = plan.rng.pick(LAST_NAMES);
-            let address = format!(
-                "{first}{last}{}@{}",
-                1960 + i % 50 + (i / 50) * 100,
-                world.domain
-            );
-            if !world.exists(&address) {
-                subjects.push(plan.ghost(address));
-            }
-        }
+        subjects.extend(plan.listed_ghosts(ghosts, |first, last, i| {
+            format!("{first}{last}{}", 1960 + i % 50 + (i / 50) * 100)
+        }));
         plan.rng.shuffle(&mut subjects);
         let addresses = plan.addresses(
             params.count("addresses").max(1),
