@@ -4,6 +4,8 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// One input named on the command line or found in a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,17 +100,46 @@ pub enum Compression {
 
 /// Opens an input for reading, undoing compression.
 pub fn open(input: &Input) -> Result<(Box<dyn BufRead + Send>, Compression), InputError> {
-    let raw: Box<dyn Read + Send> = match input {
+    open_counted(input, None)
+}
+
+/// Opens an input for reading, undoing compression, and adds the bytes read from it as stored
+/// to `counter` (progress and ETA are measured against the files' sizes).
+pub fn open_counted(
+    input: &Input,
+    counter: Option<Arc<AtomicU64>>,
+) -> Result<(Box<dyn BufRead + Send>, Compression), InputError> {
+    let mut raw: Box<dyn Read + Send> = match input {
         Input::Path(path) => Box::new(File::open(path).map_err(|source| InputError::Open {
             path: path.clone(),
             source,
         })?),
         Input::Stdin => Box::new(io::stdin()),
     };
+    if let Some(counter) = counter {
+        raw = Box::new(Counted {
+            inner: raw,
+            counter,
+        });
+    }
     decompress(raw).map_err(|source| InputError::Open {
         path: PathBuf::from(input.name()),
         source,
     })
+}
+
+/// A reader that counts what passes through it.
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    counter: Arc<AtomicU64>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];

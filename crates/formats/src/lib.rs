@@ -17,11 +17,13 @@ pub mod examples;
 mod format;
 pub mod framing;
 pub mod input;
+mod parallel;
 mod reader;
 
 pub use decoder::{DecodeContext, Decoded, Decoder, RecordError};
 pub use decoders::{decoder_for, detect, DECODERS};
 pub use format::{Format, UnknownFormat};
+pub use parallel::Batcher;
 pub use reader::{
     EventSink, FormatCounts, InputSummary, ReadError, ReadOptions, Reader, Rejection, Summary,
 };

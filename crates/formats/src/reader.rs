@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Read, Write};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use forewarn_model::{AuthEvent, RawRef, Timestamp};
 use serde::Serialize;
@@ -25,6 +27,8 @@ pub struct ReadOptions {
     pub max_record_bytes: usize,
     /// Stop the run once more records than this have been rejected in all.
     pub max_rejected: Option<u64>,
+    /// Counts the bytes read from inputs as stored (compressed, if they are), for progress.
+    pub bytes_read: Option<Arc<AtomicU64>>,
 }
 
 impl Default for ReadOptions {
@@ -33,6 +37,7 @@ impl Default for ReadOptions {
             format: None,
             max_record_bytes: 4 * 1024 * 1024,
             max_rejected: None,
+            bytes_read: None,
         }
     }
 }
@@ -87,6 +92,26 @@ pub struct InputSummary {
 }
 
 impl InputSummary {
+    /// Adds the accounting of a later part of the same input.
+    pub(crate) fn merge(&mut self, later: InputSummary) {
+        self.records += later.records;
+        self.blank += later.blank;
+        for (format, counts) in later.formats {
+            let mine = self.formats.entry(format).or_default();
+            mine.decoded += counts.decoded;
+            mine.events += counts.events;
+            mine.skipped += counts.skipped;
+        }
+        for (what, n) in later.skipped {
+            *self.skipped.entry(what).or_default() += n;
+        }
+        for (why, n) in later.rejected {
+            *self.rejected.entry(why).or_default() += n;
+        }
+        let room = EXAMPLES_PER_INPUT.saturating_sub(self.examples.len());
+        self.examples.extend(later.examples.into_iter().take(room));
+    }
+
     pub fn decoded(&self) -> u64 {
         self.formats.values().map(|c| c.decoded).sum()
     }
@@ -145,24 +170,41 @@ pub type EventSink<'s> = dyn FnMut(&AuthEvent<'_>) -> io::Result<()> + 's;
 
 /// Reads inputs into events, accounting for every record.
 pub struct Reader {
-    options: ReadOptions,
+    pub(crate) options: ReadOptions,
     forced: Option<&'static dyn Decoder>,
-    summary: Summary,
-    quarantine: Option<Box<dyn Write + Send>>,
+    pub(crate) summary: Summary,
+    pub(crate) quarantine: Option<Box<dyn Write + Send>>,
 }
 
 /// Per-input state while reading it.
-struct Cursor {
-    input: u32,
-    context: DecodeContext,
+pub(crate) struct Cursor {
+    /// Where the input's accounting lives in this reader's summary.
+    pub(crate) input: u32,
+    /// The input id events carry in their [`RawRef`] (the summary index, except on a parallel
+    /// worker, which accounts for one block of an input at a time).
+    pub(crate) raw_input: u32,
+    pub(crate) context: DecodeContext,
     /// The format the input was found to be in; records of other formats are still detected
     /// one by one.
-    current: Option<&'static dyn Decoder>,
+    pub(crate) current: Option<&'static dyn Decoder>,
     /// Whether this input's lines may be API pages (Azure Event Hub captures hold one
     /// `{"records":[…]}` a line). Decided on its first record, so that plain JSON lines do not
     /// pay for the check on every line.
-    lines_may_be_pages: bool,
-    pages_seen: bool,
+    pub(crate) lines_may_be_pages: bool,
+    pub(crate) pages_seen: bool,
+}
+
+impl Cursor {
+    pub(crate) fn new(input: u32, raw_input: u32, reference_time: Timestamp) -> Self {
+        Cursor {
+            input,
+            raw_input,
+            context: DecodeContext { reference_time },
+            current: None,
+            lines_may_be_pages: true,
+            pages_seen: false,
+        }
+    }
 }
 
 impl Reader {
@@ -205,7 +247,7 @@ impl Reader {
     /// be opened is an error (and is listed in the summary with nothing read).
     pub fn read(&mut self, input: &Input, sink: &mut EventSink<'_>) -> Result<(), ReadError> {
         let reference_time = input.modified().unwrap_or_else(Timestamp::now);
-        let (mut stream, _) = match input::open(input) {
+        let (mut stream, _) = match input::open_counted(input, self.options.bytes_read.clone()) {
             Ok(opened) => opened,
             Err(error) => {
                 self.start_input(input.name());
@@ -233,7 +275,7 @@ impl Reader {
         self.read_stream(name, &mut &bytes[..], Timestamp::now(), sink)
     }
 
-    fn start_input(&mut self, name: String) -> u32 {
+    pub(crate) fn start_input(&mut self, name: String) -> u32 {
         self.summary.inputs.push(InputSummary {
             name,
             ..InputSummary::default()
@@ -241,36 +283,49 @@ impl Reader {
         (self.summary.inputs.len() - 1) as u32
     }
 
-    fn read_stream(
+    pub(crate) fn read_stream(
         &mut self,
         name: &str,
         stream: &mut dyn BufRead,
         reference_time: Timestamp,
         sink: &mut EventSink<'_>,
     ) -> Result<(), ReadError> {
-        let id = self.start_input(name.to_owned());
-        let mut cursor = Cursor {
-            input: id,
-            context: DecodeContext { reference_time },
-            current: None,
-            lines_may_be_pages: true,
-            pages_seen: false,
-        };
-        let head = match fill_head(stream) {
-            Ok(head) => head,
-            Err(error) => return self.reject_input(&cursor, 1, &error),
-        };
-        if let Some(reason) = binary_reason(&head) {
-            self.summary.inputs[id as usize].records += 1;
-            return self.reject(&cursor, 1, 0, None, &RecordError::Shape(reason));
-        }
-        match framing::detect_layout(&head) {
-            Layout::Lines => self.read_lines(&mut cursor, head, stream, sink),
-            Layout::Document => self.read_document(&mut cursor, head, stream, sink),
+        match self.begin(name, stream, reference_time)? {
+            Some((mut cursor, head, Layout::Lines)) => {
+                self.read_lines(&mut cursor, head, stream, sink)
+            }
+            Some((mut cursor, head, Layout::Document)) => {
+                self.read_document(&mut cursor, head, stream, sink)
+            }
+            None => Ok(()),
         }
     }
 
-    fn read_lines(
+    /// Starts an input: reads its head and decides its layout. `None` when the input is over
+    /// already (unreadable, or binary: rejected whole).
+    pub(crate) fn begin(
+        &mut self,
+        name: &str,
+        stream: &mut dyn BufRead,
+        reference_time: Timestamp,
+    ) -> Result<Option<(Cursor, Vec<u8>, Layout)>, ReadError> {
+        let id = self.start_input(name.to_owned());
+        let cursor = Cursor::new(id, id, reference_time);
+        let head = match fill_head(stream) {
+            Ok(head) => head,
+            Err(error) => return self.reject_input(&cursor, 1, &error).map(|()| None),
+        };
+        if let Some(reason) = binary_reason(&head) {
+            self.summary.inputs[id as usize].records += 1;
+            return self
+                .reject(&cursor, 1, 0, None, &RecordError::Shape(reason))
+                .map(|()| None);
+        }
+        let layout = framing::detect_layout(&head);
+        Ok(Some((cursor, head, layout)))
+    }
+
+    pub(crate) fn read_lines(
         &mut self,
         cursor: &mut Cursor,
         head: Vec<u8>,
@@ -309,7 +364,7 @@ impl Reader {
     }
 
     /// One line of a line-oriented input: a record, or an array or API page of records.
-    fn line(
+    pub(crate) fn line(
         &mut self,
         cursor: &mut Cursor,
         number: u64,
@@ -343,7 +398,7 @@ impl Reader {
         self.process(cursor, number, 0, record, sink)
     }
 
-    fn read_document(
+    pub(crate) fn read_document(
         &mut self,
         cursor: &mut Cursor,
         mut buffer: Vec<u8>,
@@ -451,7 +506,7 @@ impl Reader {
             }
         }
         let raw = RawRef {
-            input: cursor.input,
+            input: cursor.raw_input,
             line,
             index,
         };
@@ -490,12 +545,12 @@ impl Reader {
         }
     }
 
-    fn count_record(&mut self, input: u32) {
+    pub(crate) fn count_record(&mut self, input: u32) {
         self.summary.inputs[input as usize].records += 1;
     }
 
     /// Counts a rejected record (already counted in `records`), keeps an example, quarantines it.
-    fn reject(
+    pub(crate) fn reject(
         &mut self,
         cursor: &Cursor,
         line: u64,
@@ -531,7 +586,7 @@ impl Reader {
 
     /// The input broke off (a corrupt gzip stream, a read error): what was read stays decoded,
     /// the rest is reported as one rejection.
-    fn reject_input(
+    pub(crate) fn reject_input(
         &mut self,
         cursor: &Cursor,
         line: u64,
@@ -625,14 +680,14 @@ fn truncate(text: &str) -> String {
     text.chars().take(40).flat_map(char::escape_debug).collect()
 }
 
-fn fill_head(stream: &mut dyn BufRead) -> io::Result<Vec<u8>> {
+pub(crate) fn fill_head(stream: &mut dyn BufRead) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(HEAD_BYTES);
     stream.take(HEAD_BYTES as u64).read_to_end(&mut head)?;
     Ok(head)
 }
 
 /// Why an input is not a text log, judged from its first bytes.
-fn binary_reason(head: &[u8]) -> Option<String> {
+pub(crate) fn binary_reason(head: &[u8]) -> Option<String> {
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
         return Some(
             "the input is UTF-16 text; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)".into(),
@@ -691,7 +746,7 @@ fn read_line_limited(
     Ok(Some(LineStatus::Complete))
 }
 
-fn trim_line_end(line: &[u8]) -> &[u8] {
+pub(crate) fn trim_line_end(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 

@@ -71,6 +71,7 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
         format: args.format,
         max_record_bytes: args.max_record_bytes,
         max_rejected: args.max_rejected,
+        ..ReadOptions::default()
     };
     let mut reader = Reader::new(options);
     if let Some(path) = &args.quarantine {
