@@ -1,14 +1,15 @@
 //! The streaming engine: interning, reordering by event time, shared keyed state, detectors.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use forewarn_model::{AuthEvent, Kind, Outcome as EventOutcome};
 
 use crate::campaigns::{self, Campaign};
 use crate::detectors::{Detector, Verdict, DETECTORS};
 use crate::intern::{Interner, Symbol};
-use crate::observation::{hash_text, Observation, SourceStats};
+use crate::observation::{Observation, SourceStats};
+use crate::sighting::{Keys, Namespace, Sighting, SightingBatch, Sightings};
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -64,12 +65,10 @@ impl Baseline {
 }
 
 /// The state detectors read: interned names, per-source sums, per-account baselines.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct State {
     pub accounts: Interner,
     pub sources: Interner,
-    /// Source addresses already interned, by address (no text formatting per event).
-    addresses: crate::intern::FastMap<std::net::IpAddr, Symbol>,
     pub agents: Interner,
     pub source_stats: Vec<SourceStats>,
     pub baselines: Vec<Baseline>,
@@ -78,6 +77,26 @@ pub struct State {
 }
 
 impl State {
+    fn new(keys: &Keys) -> Self {
+        State {
+            accounts: Interner::new(keys.clone(), Namespace::Account),
+            sources: Interner::new(keys.clone(), Namespace::Source),
+            agents: Interner::new(keys.clone(), Namespace::Agent),
+            source_stats: Vec::new(),
+            baselines: Vec::new(),
+            late: 0,
+        }
+    }
+
+    fn learn_name(&mut self, namespace: Namespace, hash: u64, name: &str) {
+        let interner = match namespace {
+            Namespace::Account => &mut self.accounts,
+            Namespace::Source => &mut self.sources,
+            Namespace::Agent => &mut self.agents,
+        };
+        interner.intern_hashed(hash, name);
+    }
+
     pub fn source(&self, source: Symbol) -> Option<&SourceStats> {
         self.source_stats.get(source as usize)
     }
@@ -95,15 +114,27 @@ pub struct Outcome {
 
 pub struct Engine {
     config: EngineConfig,
+    keys: Keys,
     state: State,
     detectors: Vec<Box<dyn Detector>>,
-    pending: BinaryHeap<Reverse<(i64, u64, Pending)>>,
+    /// Makes sightings for [`Engine::push`].
+    local: Sightings,
+    reorder: Reorder,
+}
+
+/// The reorder buffer. Logs are mostly in time order, so events that come in order queue in
+/// a deque (O(1) each) and only the stragglers go through a heap.
+#[derive(Default)]
+struct Reorder {
+    in_order: VecDeque<(u64, Observation)>,
+    stragglers: BinaryHeap<Reverse<(i64, u64, Pending)>>,
     arrived: u64,
+    /// Time of the last event processed.
     watermark: i64,
     max_seen: i64,
 }
 
-/// An observation waiting in the reorder buffer (ordered by time, then arrival).
+/// An observation waiting among the stragglers (ordered by time, then arrival).
 #[derive(Debug, Clone, Copy)]
 struct Pending(Observation);
 
@@ -124,16 +155,70 @@ impl Ord for Pending {
     }
 }
 
-impl Engine {
-    pub fn new(config: EngineConfig) -> Self {
-        Engine {
-            config,
-            state: State::default(),
-            detectors: DETECTORS.iter().map(|make| make()).collect(),
-            pending: BinaryHeap::new(),
-            arrived: 0,
+impl Reorder {
+    fn new() -> Self {
+        Reorder {
             watermark: i64::MIN,
             max_seen: i64::MIN,
+            ..Reorder::default()
+        }
+    }
+
+    /// Queues an observation; false when it comes after the watermark and must be processed
+    /// as it is, out of order.
+    fn queue(&mut self, o: Observation) -> bool {
+        if o.time_ms < self.watermark {
+            return false;
+        }
+        self.arrived += 1;
+        self.max_seen = self.max_seen.max(o.time_ms);
+        match self.in_order.back() {
+            Some((_, last)) if o.time_ms < last.time_ms => {
+                self.stragglers
+                    .push(Reverse((o.time_ms, self.arrived, Pending(o))));
+            }
+            _ => self.in_order.push_back((self.arrived, o)),
+        }
+        true
+    }
+
+    /// The earliest queued observation if it is at or before `bound`.
+    fn next(&mut self, bound: i64) -> Option<Observation> {
+        let front = self.in_order.front().map(|(n, o)| (o.time_ms, *n));
+        let straggler = self.stragglers.peek().map(|Reverse((t, n, _))| (*t, *n));
+        let from_deque = match (front, straggler) {
+            (None, None) => return None,
+            (Some(f), Some(s)) => f <= s,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+        };
+        let time = if from_deque { front?.0 } else { straggler?.0 };
+        if time > bound {
+            return None;
+        }
+        self.watermark = time;
+        if from_deque {
+            self.in_order.pop_front().map(|(_, o)| o)
+        } else {
+            self.stragglers.pop().map(|Reverse((_, _, Pending(o)))| o)
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.in_order.len() + self.stragglers.len()
+    }
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Self {
+        let keys = Keys::default();
+        Engine {
+            config,
+            state: State::new(&keys),
+            detectors: DETECTORS.iter().map(|make| make()).collect(),
+            local: Sightings::new(keys.clone()),
+            keys,
+            reorder: Reorder::new(),
         }
     }
 
@@ -145,59 +230,93 @@ impl Engine {
         self.state.source(source)
     }
 
+    /// The hash keys for makers of sightings on decoding threads
+    /// ([`Sightings::new`]), whose batches go to [`Engine::push_batch`].
+    pub fn keys(&self) -> Keys {
+        self.keys.clone()
+    }
+
+    /// Events waiting in the reorder buffer.
+    pub fn buffered(&self) -> usize {
+        self.reorder.len()
+    }
+
     /// Takes one event; it is processed once no earlier event can still arrive.
     pub fn push(&mut self, event: &AuthEvent<'_>) {
-        let state = &mut self.state;
-        let account = state.accounts.intern(&event.account);
-        let source = match (&event.ip, &event.source_host) {
-            (Some(ip), _) => Some(match state.addresses.get(ip) {
-                Some(&id) => id,
-                None => {
-                    let id = state.sources.intern(&ip.to_string());
-                    state.addresses.insert(*ip, id);
-                    id
-                }
-            }),
-            (None, Some(host)) => Some(state.sources.intern(host)),
-            (None, None) => None,
-        };
-        let observation = Observation {
-            time_ms: event.time.as_millisecond(),
-            kind: event.kind,
-            outcome: event.outcome,
-            reason: event.reason,
-            channel: event.channel,
-            account,
-            exists: Observation::exists_in(event),
-            source,
-            asn: event.asn,
-            agent: event.user_agent.as_deref().map(|a| state.agents.intern(a)),
-            device: event.device_id.as_deref().map(hash_text),
-            actor: event.actor.as_deref().map(|a| state.accounts.intern(a)),
-            raw: event.raw,
-        };
-        self.arrived += 1;
-        if observation.time_ms < self.watermark {
+        let sighting = self.local.sight(event);
+        for (namespace, hash, name) in self.local.take_names() {
+            self.state.learn_name(namespace, hash, &name);
+        }
+        self.push_sighting(&sighting);
+    }
+
+    /// Takes a batch made by [`Engine::sightings`] on another thread. Batches must arrive in
+    /// the order each maker made them.
+    pub fn push_batch(&mut self, batch: SightingBatch) {
+        for (namespace, hash, name) in &batch.names {
+            self.state.learn_name(*namespace, *hash, name);
+        }
+        for sighting in &batch.sightings {
+            self.push_sighting(sighting);
+        }
+    }
+
+    fn push_sighting(&mut self, s: &Sighting) {
+        let observation = self.observation(s);
+        if !self.reorder.queue(observation) {
             self.state.late += 1;
             self.process(observation);
             return;
         }
-        self.max_seen = self.max_seen.max(observation.time_ms);
-        self.pending.push(Reverse((
-            observation.time_ms,
-            self.arrived,
-            Pending(observation),
-        )));
-        let bound = self.max_seen.saturating_sub(self.config.lateness_ms);
-        while let Some(Reverse((time, _, _))) = self.pending.peek() {
-            if *time > bound {
-                break;
-            }
-            let Some(Reverse((time, _, Pending(o)))) = self.pending.pop() else {
-                break;
-            };
-            self.watermark = time;
+        let bound = self
+            .reorder
+            .max_seen
+            .saturating_sub(self.config.lateness_ms);
+        while let Some(o) = self.reorder.next(bound) {
             self.process(o);
+        }
+    }
+
+    fn observation(&mut self, s: &Sighting) -> Observation {
+        let state = &mut self.state;
+        let mut account = |hash: u64| match state.accounts.by_hash(hash) {
+            Some(id) => id,
+            // Names always come before their first use; should one not, the account is
+            // still kept apart from every other, under its hash.
+            None => state
+                .accounts
+                .intern_hashed(hash, &format!("<unnamed {hash:016x}>")),
+        };
+        let account_id = account(s.account);
+        let actor = s.actor.map(account);
+        let source = s.source.map(|hash| match state.sources.by_hash(hash) {
+            Some(id) => id,
+            None => state
+                .sources
+                .intern_hashed(hash, &format!("<unnamed {hash:016x}>")),
+        });
+        let agent = s.agent.map(|hash| match state.agents.by_hash(hash) {
+            Some(id) => id,
+            None => state
+                .agents
+                .intern_hashed(hash, &format!("<unnamed {hash:016x}>")),
+        });
+        Observation {
+            time_ms: s.time_ms,
+            kind: s.kind,
+            outcome: s.outcome,
+            reason: s.reason,
+            channel: s.channel,
+            account: account_id,
+            exists: s.exists,
+            source,
+            ip: s.ip,
+            asn: s.asn,
+            country: s.country,
+            agent,
+            device: s.device,
+            actor,
+            raw: s.raw,
         }
     }
 
@@ -228,7 +347,7 @@ impl Engine {
 
     /// Processes what is still buffered and returns every verdict and the campaigns.
     pub fn finish(mut self) -> (State, Outcome) {
-        while let Some(Reverse((_, _, Pending(o)))) = self.pending.pop() {
+        while let Some(o) = self.reorder.next(i64::MAX) {
             self.process(o);
         }
         let mut verdicts = Vec::new();

@@ -1,34 +1,64 @@
 //! String interning: each distinct account, address, user agent… is stored once and named by a
 //! 4-byte id, so that keyed state stays small however many events mention it.
 
-use std::collections::HashMap;
+use crate::sighting::{Keys, Namespace};
 
 /// An interned string's id.
 pub type Symbol = u32;
 
-#[derive(Debug, Default)]
+/// Names of one kind (accounts, sources, agents), keyed by their hash under the run's [`Keys`].
+#[derive(Debug)]
 pub struct Interner {
-    ids: HashMap<Box<str>, Symbol>,
+    keys: Keys,
+    namespace: Namespace,
+    ids: FastMap<u64, Symbol>,
     strings: Vec<Box<str>>,
 }
 
 impl Interner {
+    pub fn new(keys: Keys, namespace: Namespace) -> Self {
+        Interner {
+            keys,
+            namespace,
+            ids: FastMap::default(),
+            strings: Vec::new(),
+        }
+    }
+
+    fn hash(&self, text: &str) -> u64 {
+        // Addresses are hashed by value, so that `::1` and `0::1` are one source.
+        match (self.namespace, text.parse()) {
+            (Namespace::Source, Ok(ip)) => self.keys.address(ip),
+            _ => self.keys.text(self.namespace, text),
+        }
+    }
+
     pub fn intern(&mut self, text: &str) -> Symbol {
-        if let Some(&id) = self.ids.get(text) {
+        let hash = self.hash(text);
+        self.intern_hashed(hash, text)
+    }
+
+    /// Interns a name whose hash a [`Sightings`](crate::Sightings) already computed.
+    pub fn intern_hashed(&mut self, hash: u64, text: &str) -> Symbol {
+        if let Some(&id) = self.ids.get(&hash) {
             return id;
         }
         let id = self.strings.len() as Symbol;
         self.strings.push(text.into());
-        self.ids.insert(text.into(), id);
+        self.ids.insert(hash, id);
         id
     }
 
+    pub fn by_hash(&self, hash: u64) -> Option<Symbol> {
+        self.ids.get(&hash).copied()
+    }
+
     pub fn get(&self, text: &str) -> Option<Symbol> {
-        self.ids.get(text).copied()
+        self.by_hash(self.hash(text))
     }
 
     pub fn resolve(&self, id: Symbol) -> &str {
-        &self.strings[id as usize]
+        self.strings.get(id as usize).map_or("", |s| s)
     }
 
     pub fn len(&self) -> usize {
@@ -46,13 +76,21 @@ mod tests {
 
     #[test]
     fn the_same_text_gets_the_same_id() {
-        let mut interner = Interner::default();
+        let mut interner = Interner::new(Keys::default(), Namespace::Account);
         let a = interner.intern("jane@example.com");
         let b = interner.intern("joe@example.com");
         assert_ne!(a, b);
         assert_eq!(interner.intern("jane@example.com"), a);
         assert_eq!(interner.resolve(b), "joe@example.com");
         assert_eq!(interner.get("nobody"), None);
+    }
+
+    #[test]
+    fn addresses_are_one_source_however_written() {
+        let mut interner = Interner::new(Keys::default(), Namespace::Source);
+        let a = interner.intern("2001:db8::1");
+        assert_eq!(interner.get("2001:0db8:0::1"), Some(a));
+        assert_eq!(interner.resolve(a), "2001:db8::1");
     }
 }
 

@@ -19,9 +19,11 @@ pub mod engine_state {
 }
 mod intern;
 mod observation;
+mod sighting;
 
 pub use campaigns::{Campaign, Stage};
 pub use detectors::{Detector, Subject, Verdict, DETECTORS};
 pub use engine::{Engine, EngineConfig, Outcome as ScanOutcome};
 pub use intern::{Interner, Symbol};
 pub use observation::{Observation, SourceStats};
+pub use sighting::{Keys, Namespace, Sighting, SightingBatch, Sightings};

@@ -1,8 +1,6 @@
 //! What the engine keeps of an event, and what it accumulates per source.
 
-use std::hash::{Hash, Hasher};
-
-use forewarn_model::{AuthEvent, Channel, Kind, Outcome, RawRef, Reason};
+use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason};
 
 use crate::campaigns::Stage;
 use crate::intern::{FastMap, FastSet, Symbol};
@@ -20,18 +18,15 @@ pub struct Observation {
     pub exists: bool,
     /// The source address (or host name), interned.
     pub source: Option<Symbol>,
+    /// The source address, when it is one.
+    pub ip: Option<std::net::IpAddr>,
     pub asn: Option<u32>,
+    pub country: Option<Country>,
     pub agent: Option<Symbol>,
     /// Hash of the device id (devices are too many to intern).
     pub device: Option<u64>,
     pub actor: Option<Symbol>,
     pub raw: RawRef,
-}
-
-pub fn hash_text(text: &str) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
 }
 
 impl Observation {

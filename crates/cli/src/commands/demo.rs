@@ -99,7 +99,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let scan_out = out.join("scan");
     println!("Scanning the month with `forewarn scan`...");
     let started = std::time::Instant::now();
-    let scanned = scan(&[out.join("native")], &scan_out, None, (None, None), false)?;
+    let options = super::scan::ScanOptions {
+        threads: super::scan::default_threads(),
+        ..Default::default()
+    };
+    let scanned = scan(&[out.join("native")], &scan_out, &options)?;
     println!("done in {:.1} s:", started.elapsed().as_secs_f64());
     println!();
     print_campaigns(&scanned);

@@ -2,15 +2,17 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
 use forewarn_detect::engine_state::State;
-use forewarn_detect::{Engine, EngineConfig, ScanOutcome};
+use forewarn_detect::{Engine, EngineConfig, ScanOutcome, SightingBatch, Sightings};
 use forewarn_formats::input;
-use forewarn_formats::{Format, ReadError, ReadOptions, Reader, Summary};
-use forewarn_model::Timestamp;
+use forewarn_formats::{Batcher, Format, ReadError, ReadOptions, Reader, Summary};
+use forewarn_model::{AuthEvent, Timestamp};
 
 use crate::summary::{clean, thousands};
 
@@ -54,9 +56,18 @@ pub struct ScanArgs {
     #[arg(long, value_name = "TIME", value_parser = parse_when)]
     until: Option<Timestamp>,
 
+    /// Decoding threads [default: the number of cores]. The engine runs beside them.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// One decoding thread per core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn parse_when(text: &str) -> Result<Timestamp, String> {
@@ -78,18 +89,46 @@ pub struct Scanned {
     pub input_failed: bool,
 }
 
-/// Progress is redrawn every this many events.
-const PROGRESS_EVERY: u64 = 1 << 18;
+/// How to scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    pub format: Option<Format>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// Decoding threads (the engine runs on the calling thread beside them).
+    pub threads: usize,
+    /// Draw progress on stderr.
+    pub progress: bool,
+}
 
-/// Reads the inputs through the engine and writes the results into `out`; draws progress on
-/// stderr when `show_progress`.
-pub fn scan(
-    inputs: &[PathBuf],
-    out: &Path,
-    format: Option<Format>,
-    window: (Option<Timestamp>, Option<Timestamp>),
-    show_progress: bool,
-) -> anyhow::Result<Scanned> {
+/// Makes sightings of the events inside the time window, on a decoding thread.
+struct Prepare {
+    sightings: Sightings,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
+    outside: u64,
+}
+
+impl Batcher for Prepare {
+    type Batch = (SightingBatch, u64);
+
+    fn add(&mut self, event: &AuthEvent<'_>) {
+        if self.since.is_some_and(|since| event.time < since)
+            || self.until.is_some_and(|until| event.time >= until)
+        {
+            self.outside += 1;
+            return;
+        }
+        self.sightings.add(event);
+    }
+
+    fn take(&mut self) -> Self::Batch {
+        (self.sightings.take(), std::mem::take(&mut self.outside))
+    }
+}
+
+/// Reads the inputs through the engine and writes the results into `out`.
+pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Result<Scanned> {
     // An input that cannot be listed is reported and the others are still scanned.
     let mut input_failed = false;
     let mut expanded = Vec::new();
@@ -103,37 +142,37 @@ pub fn scan(
         }
     }
     let inputs = expanded;
+    let bytes_read = Arc::new(AtomicU64::new(0));
     let mut reader = Reader::new(ReadOptions {
-        format,
+        format: options.format,
+        bytes_read: Some(bytes_read.clone()),
         ..ReadOptions::default()
     });
     let mut engine = Engine::new(EngineConfig::default());
-    let started = Instant::now();
-    let mut seen: u64 = 0;
+    let keys = engine.keys();
+    let make = || Prepare {
+        sightings: Sightings::new(keys.clone()),
+        since: options.since,
+        until: options.until,
+        outside: 0,
+    };
+    let mut progress = options.progress.then(|| Progress::new(&inputs));
     for (number, input) in inputs.iter().enumerate() {
-        let name = input.name();
-        let result = reader.read(input, &mut |event| {
-            seen += 1;
-            if show_progress && seen % PROGRESS_EVERY == 0 {
-                let rate = seen as f64 / started.elapsed().as_secs_f64().max(1e-9);
-                eprint!(
-                    "\rinput {}/{} {}: {} events ({:.0} k events/s), at {}   ",
-                    number + 1,
-                    inputs.len(),
-                    clean(&name),
-                    thousands(seen),
-                    rate / 1000.0,
-                    event.time.strftime("%Y-%m-%d"),
-                );
-            }
-            if window.0.is_some_and(|since| event.time < since)
-                || window.1.is_some_and(|until| event.time >= until)
-            {
-                return Ok(());
-            }
-            engine.push(event);
-            Ok(())
-        });
+        let result =
+            reader.read_parallel(input, options.threads, &make, &mut |(batch, outside)| {
+                if let Some(progress) = progress.as_mut() {
+                    let last = batch.sightings.last().map(|s| s.time_ms);
+                    progress.advance(
+                        number,
+                        input,
+                        batch.sightings.len() as u64 + outside,
+                        last,
+                        bytes_read.load(Ordering::Relaxed),
+                    );
+                }
+                engine.push_batch(batch);
+                Ok(())
+            });
         match result {
             Ok(()) => {}
             Err(ReadError::Input(error)) => {
@@ -143,12 +182,12 @@ pub fn scan(
             Err(error) => return Err(error.into()),
         }
     }
+    if let Some(progress) = progress {
+        progress.clear();
+    }
     let names: Vec<String> = (0..reader.summary().inputs.len() as u32)
         .map(|i| reader.input_name(i).unwrap_or("?").to_owned())
         .collect();
-    if show_progress && seen >= PROGRESS_EVERY {
-        eprintln!("\r{:100}\r", "");
-    }
     let summary = reader.into_summary()?;
     let (state, outcome) = engine.finish();
     let name = |i: u32| names.get(i as usize).cloned().unwrap_or_default();
@@ -162,16 +201,101 @@ pub fn scan(
     })
 }
 
+/// The progress line: input n/N, share of bytes read, events, rate, ETA, the events' date.
+struct Progress {
+    started: Instant,
+    last_drawn: Option<Instant>,
+    inputs: usize,
+    total_bytes: Option<u64>,
+    events: u64,
+    drawn: bool,
+}
+
+impl Progress {
+    fn new(inputs: &[input::Input]) -> Self {
+        // Stdin has no size: no share or ETA then.
+        let total_bytes = inputs
+            .iter()
+            .map(|input| match input {
+                input::Input::Path(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+                input::Input::Stdin => None,
+            })
+            .sum();
+        Progress {
+            started: Instant::now(),
+            last_drawn: None,
+            inputs: inputs.len(),
+            total_bytes,
+            events: 0,
+            drawn: false,
+        }
+    }
+
+    fn advance(
+        &mut self,
+        number: usize,
+        input: &input::Input,
+        events: u64,
+        time_ms: Option<i64>,
+        bytes: u64,
+    ) {
+        self.events += events;
+        let now = Instant::now();
+        if self
+            .last_drawn
+            .is_some_and(|at| now.duration_since(at).as_millis() < 250)
+        {
+            return;
+        }
+        self.last_drawn = Some(now);
+        let elapsed = now.duration_since(self.started).as_secs_f64().max(1e-9);
+        let mut line = format!(
+            "input {}/{} {}: {} events, {:.0} k/s",
+            number + 1,
+            self.inputs,
+            clean(&input.name()),
+            thousands(self.events),
+            self.events as f64 / elapsed / 1000.0
+        );
+        if let Some(total) = self.total_bytes.filter(|&t| t > 0) {
+            let share = (bytes as f64 / total as f64).min(1.0);
+            let left = if share > 0.0 {
+                elapsed * (1.0 - share) / share
+            } else {
+                0.0
+            };
+            line += &format!(
+                ", {:.0} % of {:.1} GB, {:.0} s left",
+                share * 100.0,
+                total as f64 / 1e9,
+                left
+            );
+        }
+        if let Some(time) = time_ms.and_then(|ms| Timestamp::from_millisecond(ms).ok()) {
+            line += &format!(", at {}", time.strftime("%Y-%m-%d"));
+        }
+        eprint!("\r{line:<110}");
+        self.drawn = true;
+    }
+
+    fn clear(self) {
+        if self.drawn {
+            eprint!("\r{:110}\r", "");
+        }
+    }
+}
+
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let scanned = scan(
-        &args.inputs,
-        &args.out,
-        args.format,
-        (args.since, args.until),
-        show_progress,
-    )?;
+    let options = ScanOptions {
+        format: args.format,
+        since: args.since,
+        until: args.until,
+        threads: args.threads.map_or_else(default_threads, usize::from),
+        progress: show_progress,
+    };
+    let scanned = scan(&args.inputs, &args.out, &options)?;
     if !args.quiet {
         let events: u64 = scanned.summary.inputs.iter().map(|i| i.events()).sum();
         let rejected: u64 = scanned.summary.inputs.iter().map(|i| i.rejected()).sum();
