@@ -9,7 +9,7 @@ use crate::campaigns::{self, Campaign};
 use crate::detectors::{Detector, Verdict, DETECTORS};
 use crate::intern::{Interner, Symbol};
 use crate::observation::{Observation, SourceStats};
-use crate::sighting::{Keys, Namespace, Sighting, SightingBatch, Sightings};
+use crate::sighting::{Keys, Name, Namespace, Sighting, SightingBatch, Sightings};
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -86,15 +86,6 @@ impl State {
             baselines: Vec::new(),
             late: 0,
         }
-    }
-
-    fn learn_name(&mut self, namespace: Namespace, hash: u64, name: &str) {
-        let interner = match namespace {
-            Namespace::Account => &mut self.accounts,
-            Namespace::Source => &mut self.sources,
-            Namespace::Agent => &mut self.agents,
-        };
-        interner.intern_hashed(hash, name);
     }
 
     pub fn source(&self, source: Symbol) -> Option<&SourceStats> {
@@ -243,79 +234,60 @@ impl Engine {
 
     /// Takes one event; it is processed once no earlier event can still arrive.
     pub fn push(&mut self, event: &AuthEvent<'_>) {
-        let sighting = self.local.sight(event);
-        for (namespace, hash, name) in self.local.take_names() {
-            self.state.learn_name(namespace, hash, &name);
-        }
-        self.push_sighting(&sighting);
+        self.local.add(event);
+        let batch = self.local.take();
+        self.push_batch(&batch);
+        self.local.recycle(batch);
     }
 
-    /// Takes a batch made by [`Engine::sightings`] on another thread. Batches must arrive in
-    /// the order each maker made them.
-    pub fn push_batch(&mut self, batch: SightingBatch) {
-        for (namespace, hash, name) in &batch.names {
-            self.state.learn_name(*namespace, *hash, name);
-        }
+    /// Takes a batch made by a [`Sightings`] (usually on a decoding thread) with this
+    /// engine's [`Engine::keys`].
+    pub fn push_batch(&mut self, batch: &SightingBatch) {
         for sighting in &batch.sightings {
-            self.push_sighting(sighting);
+            let observation = self.observation(sighting, batch);
+            if !self.reorder.queue(observation) {
+                self.state.late += 1;
+                self.process(observation);
+                continue;
+            }
+            let bound = self
+                .reorder
+                .max_seen
+                .saturating_sub(self.config.lateness_ms);
+            while let Some(o) = self.reorder.next(bound) {
+                self.process(o);
+            }
         }
     }
 
-    fn push_sighting(&mut self, s: &Sighting) {
-        let observation = self.observation(s);
-        if !self.reorder.queue(observation) {
-            self.state.late += 1;
-            self.process(observation);
-            return;
+    fn observation(&mut self, s: &Sighting, batch: &SightingBatch) -> Observation {
+        fn intern(
+            interner: &mut Interner,
+            name: Name,
+            batch: &SightingBatch,
+            s: &Sighting,
+        ) -> Symbol {
+            match interner.by_hash(name.hash) {
+                Some(id) => id,
+                None => interner.intern_hashed(name.hash, &batch.text(name, s.ip)),
+            }
         }
-        let bound = self
-            .reorder
-            .max_seen
-            .saturating_sub(self.config.lateness_ms);
-        while let Some(o) = self.reorder.next(bound) {
-            self.process(o);
-        }
-    }
-
-    fn observation(&mut self, s: &Sighting) -> Observation {
         let state = &mut self.state;
-        let mut account = |hash: u64| match state.accounts.by_hash(hash) {
-            Some(id) => id,
-            // Names always come before their first use; should one not, the account is
-            // still kept apart from every other, under its hash.
-            None => state
-                .accounts
-                .intern_hashed(hash, &format!("<unnamed {hash:016x}>")),
-        };
-        let account_id = account(s.account);
-        let actor = s.actor.map(account);
-        let source = s.source.map(|hash| match state.sources.by_hash(hash) {
-            Some(id) => id,
-            None => state
-                .sources
-                .intern_hashed(hash, &format!("<unnamed {hash:016x}>")),
-        });
-        let agent = s.agent.map(|hash| match state.agents.by_hash(hash) {
-            Some(id) => id,
-            None => state
-                .agents
-                .intern_hashed(hash, &format!("<unnamed {hash:016x}>")),
-        });
         Observation {
             time_ms: s.time_ms,
             kind: s.kind,
             outcome: s.outcome,
             reason: s.reason,
             channel: s.channel,
-            account: account_id,
+            account: intern(&mut state.accounts, s.account, batch, s),
             exists: s.exists,
-            source,
+            source: s.source.map(|n| intern(&mut state.sources, n, batch, s)),
             ip: s.ip,
             asn: s.asn,
             country: s.country,
-            agent,
+            agent: s.agent.map(|n| intern(&mut state.agents, n, batch, s)),
             device: s.device,
-            actor,
+            actor: s.actor.map(|n| intern(&mut state.accounts, n, batch, s)),
             raw: s.raw,
         }
     }

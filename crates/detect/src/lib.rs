@@ -26,4 +26,4 @@ pub use detectors::{Detector, Subject, Verdict, DETECTORS};
 pub use engine::{Engine, EngineConfig, Outcome as ScanOutcome};
 pub use intern::{Interner, Symbol};
 pub use observation::{Observation, SourceStats};
-pub use sighting::{Keys, Namespace, Sighting, SightingBatch, Sightings};
+pub use sighting::{Keys, Name, Namespace, Sighting, SightingBatch, Sightings};

@@ -1,9 +1,9 @@
 //! Events made compact where they are decoded, so that the engine's thread does no string work.
 //!
 //! A decoding worker turns each event into a [`Sighting`]: fixed-size, its strings replaced by
-//! keyed 64-bit hashes. The first time a worker meets a name it also sends the name itself, so
-//! the engine learns every name before (or with) its first use: a worker's batches reach the
-//! engine in input order, and a worker only ever sends batches of later blocks.
+//! keyed 64-bit hashes, the text itself copied once into the batch's text buffer (a copy is far
+//! cheaper than asking a large table whether the engine knows the name yet). The engine
+//! interns by hash and reads the text only for names it has not met.
 //!
 //! The hash key is random per run ([`Keys`]): nobody can craft an account name or address that
 //! collides with another one, or floods the engine's tables.
@@ -13,7 +13,6 @@ use std::net::IpAddr;
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason};
 
-use crate::intern::FastSet;
 use crate::observation::Observation;
 
 /// Which table a name belongs to.
@@ -55,6 +54,17 @@ impl Keys {
     }
 }
 
+/// A name in a sighting: its hash, and where its text is in the batch's text buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Name {
+    pub hash: u64,
+    at: u32,
+    len: u32,
+}
+
+/// The text of a source address is written only when the engine first meets the address.
+const FORMAT_ADDRESS: u32 = u32::MAX;
+
 /// One event, compact and owned: what the engine needs of it.
 #[derive(Debug, Clone, Copy)]
 pub struct Sighting {
@@ -64,30 +74,42 @@ pub struct Sighting {
     pub reason: Option<Reason>,
     pub channel: Option<Channel>,
     pub exists: bool,
-    pub account: u64,
-    pub source: Option<u64>,
+    pub account: Name,
+    pub source: Option<Name>,
     pub ip: Option<IpAddr>,
     pub asn: Option<u32>,
     pub country: Option<Country>,
-    pub agent: Option<u64>,
+    pub agent: Option<Name>,
     pub device: Option<u64>,
-    pub actor: Option<u64>,
+    pub actor: Option<Name>,
     pub raw: RawRef,
 }
 
-/// Sightings, and the names first met while making them.
+/// Sightings, and the text of their names.
 #[derive(Debug, Default)]
 pub struct SightingBatch {
     pub sightings: Vec<Sighting>,
-    pub names: Vec<(Namespace, u64, Box<str>)>,
+    text: String,
+}
+
+impl SightingBatch {
+    /// A name's text (for addresses, built from the sighting's address).
+    pub fn text(&self, name: Name, ip: Option<IpAddr>) -> std::borrow::Cow<'_, str> {
+        if name.len == FORMAT_ADDRESS {
+            return ip.map_or(std::borrow::Cow::Borrowed(""), |ip| ip.to_string().into());
+        }
+        let at = name.at as usize;
+        self.text
+            .get(at..at + name.len as usize)
+            .unwrap_or_default()
+            .into()
+    }
 }
 
 /// Makes sightings on one thread.
 #[derive(Debug)]
 pub struct Sightings {
     keys: Keys,
-    /// Names this thread has already sent.
-    sent: FastSet<u64>,
     batch: SightingBatch,
 }
 
@@ -95,17 +117,23 @@ impl Sightings {
     pub fn new(keys: Keys) -> Self {
         Sightings {
             keys,
-            sent: FastSet::default(),
             batch: SightingBatch::default(),
         }
     }
 
-    fn name(&mut self, namespace: Namespace, text: &str) -> u64 {
+    fn name(&mut self, namespace: Namespace, text: &str) -> Name {
         let hash = self.keys.text(namespace, text);
-        if self.sent.insert(hash) {
-            self.batch.names.push((namespace, hash, text.into()));
-        }
-        hash
+        let at = self.batch.text.len();
+        // A batch over 4 GiB of names cannot happen (batches are a block of input), but a
+        // name that does not fit is kept out rather than pointing at the wrong text.
+        let (at, len) = match (u32::try_from(at), u32::try_from(text.len())) {
+            (Ok(at), Ok(len)) if len != FORMAT_ADDRESS => {
+                self.batch.text.push_str(text);
+                (at, len)
+            }
+            _ => (0, 0),
+        };
+        Name { hash, at, len }
     }
 
     pub fn add(&mut self, event: &AuthEvent<'_>) {
@@ -113,18 +141,14 @@ impl Sightings {
         self.batch.sightings.push(sighting);
     }
 
-    /// Makes one event's sighting; the names it introduces go into the batch.
-    pub fn sight(&mut self, event: &AuthEvent<'_>) -> Sighting {
+    /// Makes one event's sighting; its names' text goes into the batch.
+    fn sight(&mut self, event: &AuthEvent<'_>) -> Sighting {
         let source = match (&event.ip, &event.source_host) {
-            (Some(ip), _) => {
-                let hash = self.keys.address(*ip);
-                if self.sent.insert(hash) {
-                    self.batch
-                        .names
-                        .push((Namespace::Source, hash, ip.to_string().into()));
-                }
-                Some(hash)
-            }
+            (Some(ip), _) => Some(Name {
+                hash: self.keys.address(*ip),
+                at: 0,
+                len: FORMAT_ADDRESS,
+            }),
             (None, Some(host)) => Some(self.name(Namespace::Source, host)),
             (None, None) => None,
         };
@@ -162,9 +186,13 @@ impl Sightings {
         std::mem::take(&mut self.batch)
     }
 
-    /// Names met by [`Sightings::sight`] and not yet taken.
-    pub(crate) fn take_names(&mut self) -> std::vec::Drain<'_, (Namespace, u64, Box<str>)> {
-        self.batch.names.drain(..)
+    /// Gives a used batch back, so that its buffers are reused.
+    pub fn recycle(&mut self, mut batch: SightingBatch) {
+        if self.batch.sightings.is_empty() {
+            batch.sightings.clear();
+            batch.text.clear();
+            self.batch = batch;
+        }
     }
 }
 

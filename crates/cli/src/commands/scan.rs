@@ -170,7 +170,7 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
                         bytes_read.load(Ordering::Relaxed),
                     );
                 }
-                engine.push_batch(batch);
+                engine.push_batch(&batch);
                 Ok(())
             });
         match result {
