@@ -13,9 +13,9 @@ fn line(time: &str, event: &str, outcome: &str, account: &str, exists: bool, ip:
     )
 }
 
-#[test]
-fn an_enumerating_source_becomes_a_campaign_with_evidence() {
-    let dir = tempfile::tempdir().unwrap();
+/// Someone signs in normally; one address guesses six addresses that do not exist and finds
+/// two that do.
+fn enumeration_lines() -> Vec<String> {
     let mut lines = Vec::new();
     // Someone signs in normally.
     lines.push(line(
@@ -72,6 +72,13 @@ fn an_enumerating_source_becomes_a_campaign_with_evidence() {
         true,
         "203.0.113.9",
     ));
+    lines
+}
+
+#[test]
+fn an_enumerating_source_becomes_a_campaign_with_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = enumeration_lines();
     let input = dir.path().join("events.jsonl");
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
     let out = dir.path().join("results");
@@ -163,4 +170,83 @@ fn a_missing_input_fails_the_run_but_the_rest_is_scanned() {
     assert_eq!(run.status.code(), Some(1), "{run:?}");
     assert!(String::from_utf8_lossy(&run.stderr).contains("missing.jsonl"));
     assert!(out.join("campaigns.json").exists());
+}
+
+fn scan(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_forewarn"))
+        .arg("scan")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_scan_resumed_from_saved_state_follows_a_campaign_across_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = enumeration_lines();
+    // Monday's log holds the first guesses; Tuesday's the rest.
+    let monday = dir.path().join("monday.jsonl");
+    let tuesday = dir.path().join("tuesday.jsonl");
+    std::fs::write(&monday, lines[..5].join("\n") + "\n").unwrap();
+    std::fs::write(&tuesday, lines[5..].join("\n") + "\n").unwrap();
+    let state = dir.path().join("state.zst");
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+
+    let first = scan(&[
+        &path(&monday),
+        "--out",
+        &path(&dir.path().join("r1")),
+        "--save-state",
+        &path(&state),
+    ]);
+    assert!(first.status.success(), "{first:?}");
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains("no campaign found"),
+        "three guesses are not yet a campaign: {first:?}"
+    );
+    assert!(state.exists());
+
+    let out = dir.path().join("r2");
+    let second = scan(&[
+        &path(&tuesday),
+        "--out",
+        &path(&out),
+        "--resume",
+        &path(&state),
+    ]);
+    assert!(second.status.success(), "{second:?}");
+    let campaigns: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("campaigns.json")).unwrap()).unwrap();
+    assert_eq!(campaigns.as_array().unwrap().len(), 1, "{campaigns}");
+    assert_eq!(campaigns[0]["funnel"]["identified"], 2);
+    assert_eq!(
+        campaigns[0]["nonexistent_probed"].as_array().unwrap().len(),
+        6
+    );
+    // Evidence still points at Monday's file and line.
+    let findings = std::fs::read_to_string(out.join("findings.jsonl")).unwrap();
+    let finding: serde_json::Value =
+        serde_json::from_str(findings.lines().next().unwrap()).unwrap();
+    let evidence = &finding["evidences"][0]["data"];
+    assert!(
+        evidence["input"]
+            .as_str()
+            .unwrap()
+            .ends_with("monday.jsonl"),
+        "{evidence}"
+    );
+    assert_eq!(evidence["line"], 3);
+
+    let missing = scan(&[
+        &path(&tuesday),
+        "--out",
+        &path(&dir.path().join("r3")),
+        "--resume",
+        &path(&dir.path().join("nothing.zst")),
+    ]);
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("nothing.zst"),
+        "{missing:?}"
+    );
 }

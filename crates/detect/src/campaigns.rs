@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use forewarn_model::{Kind, Outcome, RawRef};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::detectors::{Subject, Verdict};
 use crate::engine::Engine;
@@ -11,7 +11,7 @@ use crate::intern::Symbol;
 use crate::observation::SourceStats;
 
 /// How far a campaign got with an account; cumulative (DESIGN.md, "Stages").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Identified,

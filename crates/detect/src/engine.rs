@@ -4,10 +4,13 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use forewarn_model::{AuthEvent, Kind, Outcome as EventOutcome};
+use serde::{Deserialize, Serialize};
 
 use crate::campaigns::{self, Campaign};
+use crate::checkpoint::{self, RestoreError};
 use crate::detectors::{Detector, Verdict, DETECTORS};
-use crate::intern::{Interner, Symbol};
+use crate::intern::{FastMap, Interner, Symbol};
+use crate::network::{Network, NetworkStats};
 use crate::observation::{Observation, SourceStats};
 use crate::sighting::{Keys, Name, Namespace, Sighting, SightingBatch, Sightings};
 
@@ -16,18 +19,29 @@ pub struct EngineConfig {
     /// How late (event time) an event may arrive and still be put in order: files interleaved
     /// by time are merged within this bound. Later events are still used, out of order.
     pub lateness_ms: i64,
+    /// How long a quiet source (one that only ever signed in accounts that knew it, and never
+    /// failed, probed or recovered anything) is remembered after its last event. Sources that
+    /// did anything suspicious are kept for the whole run: their findings must not be lost.
+    /// Longer than the 30-day campaigns the engine is built to see whole.
+    pub retention_ms: i64,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             lateness_ms: 3_600_000,
+            retention_ms: 31 * DAY_MS,
         }
     }
 }
 
+const DAY_MS: i64 = 86_400_000;
+
+/// How often (event time) expired state is swept away.
+const SWEEP_EVERY_MS: i64 = 3_600_000;
+
 /// An account's own places: where and on what it has signed in successfully.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Baseline {
     pub sources: Vec<Symbol>,
     pub devices: Vec<u64>,
@@ -72,8 +86,12 @@ pub struct State {
     pub agents: Interner,
     pub source_stats: Vec<SourceStats>,
     pub baselines: Vec<Baseline>,
+    /// Sums per /24, /48 and autonomous system: what rotating addresses share.
+    pub networks: FastMap<Network, NetworkStats>,
     /// Events that arrived later than the reorder bound allowed.
     pub late: u64,
+    /// Quiet sources forgotten after the retention.
+    pub expired_sources: u64,
 }
 
 impl State {
@@ -84,8 +102,29 @@ impl State {
             agents: Interner::new(keys.clone(), Namespace::Agent),
             source_stats: Vec::new(),
             baselines: Vec::new(),
+            networks: FastMap::default(),
             late: 0,
+            expired_sources: 0,
         }
+    }
+
+    /// The sums of the networks a source address is in: its /24 or /48, and its ASN.
+    pub fn networks_of(
+        &self,
+        stats: &SourceStats,
+    ) -> (Option<&NetworkStats>, Option<&NetworkStats>) {
+        let prefix = stats
+            .ip
+            .and_then(|ip| self.networks.get(&Network::prefix_of(ip)));
+        let asn = stats
+            .asn
+            .and_then(|asn| self.networks.get(&Network::Asn(asn)));
+        (prefix, asn)
+    }
+
+    /// Sources that still hold state.
+    pub fn live_sources(&self) -> usize {
+        self.source_stats.iter().filter(|s| s.events > 0).count()
     }
 
     pub fn source(&self, source: Symbol) -> Option<&SourceStats> {
@@ -111,6 +150,10 @@ pub struct Engine {
     /// Makes sightings for [`Engine::push`].
     local: Sightings,
     reorder: Reorder,
+    last_sweep_ms: i64,
+    /// Inputs read by the runs this engine's state was restored from: evidence of this run
+    /// points past them.
+    input_offset: u32,
 }
 
 /// The reorder buffer. Logs are mostly in time order, so events that come in order queue in
@@ -210,6 +253,8 @@ impl Engine {
             local: Sightings::new(keys.clone()),
             keys,
             reorder: Reorder::new(),
+            last_sweep_ms: i64::MIN,
+            input_offset: 0,
         }
     }
 
@@ -225,6 +270,91 @@ impl Engine {
     /// ([`Sightings::new`]), whose batches go to [`Engine::push_batch`].
     pub fn keys(&self) -> Keys {
         self.keys.clone()
+    }
+
+    /// Writes the whole state, with the names of every input read so far (those of the runs
+    /// this engine was restored from, then this run's).
+    pub fn save_checkpoint(
+        &self,
+        inputs: &[String],
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), serde_json::Error> {
+        let mut pending: Vec<(i64, u64, Observation)> = self
+            .reorder
+            .in_order
+            .iter()
+            .map(|(n, o)| (o.time_ms, *n, *o))
+            .chain(
+                self.reorder
+                    .stragglers
+                    .iter()
+                    .map(|Reverse((t, n, Pending(o)))| (*t, *n, *o)),
+            )
+            .collect();
+        pending.sort_by_key(|(t, n, _)| (*t, *n));
+        let state = &self.state;
+        let saving = checkpoint::Saving {
+            version: checkpoint::VERSION,
+            inputs,
+            accounts: state.accounts.names(),
+            sources: state.sources.names(),
+            agents: state.agents.names(),
+            source_stats: &state.source_stats,
+            baselines: &state.baselines,
+            networks: state.networks.iter().collect(),
+            late: state.late,
+            expired_sources: state.expired_sources,
+            pending: pending.into_iter().map(|(_, _, o)| o).collect(),
+            watermark: self.reorder.watermark,
+            max_seen: self.reorder.max_seen,
+            last_sweep_ms: self.last_sweep_ms,
+            detectors: self
+                .detectors
+                .iter()
+                .map(|d| Ok((d.name(), d.save()?)))
+                .collect::<Result<_, serde_json::Error>>()?,
+        };
+        checkpoint::write(out, &saving)
+    }
+
+    /// An engine that goes on from a checkpoint written by [`Engine::save_checkpoint`]; the
+    /// names of the inputs read before it.
+    pub fn restore(
+        config: EngineConfig,
+        input: &mut dyn std::io::Read,
+    ) -> Result<(Engine, Vec<String>), RestoreError> {
+        let checkpoint = checkpoint::read(input)?;
+        let mut engine = Engine::new(config);
+        let keys = engine.keys.clone();
+        engine.state = State {
+            accounts: Interner::with_names(keys.clone(), Namespace::Account, checkpoint.accounts),
+            sources: Interner::with_names(keys.clone(), Namespace::Source, checkpoint.sources),
+            agents: Interner::with_names(keys, Namespace::Agent, checkpoint.agents),
+            source_stats: checkpoint.source_stats,
+            baselines: checkpoint.baselines,
+            networks: checkpoint.networks.into_iter().collect(),
+            late: checkpoint.late,
+            expired_sources: checkpoint.expired_sources,
+        };
+        for o in checkpoint.pending {
+            engine.reorder.arrived += 1;
+            let arrived = engine.reorder.arrived;
+            engine.reorder.in_order.push_back((arrived, o));
+        }
+        engine.reorder.watermark = checkpoint.watermark;
+        engine.reorder.max_seen = checkpoint.max_seen;
+        engine.last_sweep_ms = checkpoint.last_sweep_ms;
+        for (name, saved) in checkpoint.detectors {
+            // A detector the checkpoint does not know starts empty; one this forewarn no
+            // longer has is dropped.
+            if let Some(detector) = engine.detectors.iter_mut().find(|d| d.name() == name) {
+                detector
+                    .restore(saved)
+                    .map_err(|source| RestoreError::Detector { name, source })?;
+            }
+        }
+        engine.input_offset = u32::try_from(checkpoint.inputs.len()).unwrap_or(u32::MAX);
+        Ok((engine, checkpoint.inputs))
     }
 
     /// Events waiting in the reorder buffer.
@@ -258,6 +388,27 @@ impl Engine {
                 self.process(o);
             }
         }
+        let now = self.reorder.watermark;
+        if now != i64::MIN && now.saturating_sub(self.last_sweep_ms) >= SWEEP_EVERY_MS {
+            self.last_sweep_ms = now;
+            self.expire(now.saturating_sub(self.config.retention_ms));
+        }
+    }
+
+    /// Forgets quiet sources silent since `before_ms`, and detectors' state as old.
+    fn expire(&mut self, before_ms: i64) {
+        for stats in &mut self.state.source_stats {
+            if stats.events > 0 && stats.last_ms < before_ms && stats.quiet() {
+                *stats = SourceStats::default();
+                self.state.expired_sources += 1;
+            }
+        }
+        self.state
+            .networks
+            .retain(|_, n| n.last_ms >= before_ms || !n.quiet());
+        for detector in &mut self.detectors {
+            detector.expire(before_ms);
+        }
     }
 
     fn observation(&mut self, s: &Sighting, batch: &SightingBatch) -> Observation {
@@ -288,7 +439,10 @@ impl Engine {
             agent: s.agent.map(|n| intern(&mut state.agents, n, batch, s)),
             device: s.device,
             actor: s.actor.map(|n| intern(&mut state.accounts, n, batch, s)),
-            raw: s.raw,
+            raw: forewarn_model::RawRef {
+                input: s.raw.input.saturating_add(self.input_offset),
+                ..s.raw
+            },
         }
     }
 
@@ -306,7 +460,25 @@ impl Engine {
             if state.source_stats.len() <= i {
                 state.source_stats.resize_with(i + 1, SourceStats::default);
             }
-            state.source_stats[i].observe(&o, stranger);
+            let stats = &mut state.source_stats[i];
+            let new_source = stats.events == 0;
+            stats.observe(&o, stranger);
+            if let Some(ip) = o.ip {
+                let prefix = Network::prefix_of(ip);
+                state
+                    .networks
+                    .entry(prefix)
+                    .or_default()
+                    .observe(&o, new_source);
+            }
+            if let Some(asn) = o.asn {
+                let asn = Network::Asn(asn);
+                state
+                    .networks
+                    .entry(asn)
+                    .or_default()
+                    .observe(&o, new_source);
+            }
         }
         if o.kind == Kind::SessionStart && o.outcome == EventOutcome::Success && o.exists {
             let i = o.account as usize;

@@ -65,6 +65,24 @@ impl Interner {
         self.strings.len()
     }
 
+    /// Every name, in id order.
+    pub fn names(&self) -> &[Box<str>] {
+        &self.strings
+    }
+
+    /// Names saved by [`Interner::names`], interned again in the same order (so with the same
+    /// ids) under this interner's keys.
+    pub fn with_names(keys: Keys, namespace: Namespace, names: Vec<Box<str>>) -> Self {
+        let mut interner = Interner::new(keys, namespace);
+        for name in names {
+            let hash = interner.hash(&name);
+            let id = interner.strings.len() as Symbol;
+            interner.ids.insert(hash, id);
+            interner.strings.push(name);
+        }
+        interner
+    }
+
     pub fn is_empty(&self) -> bool {
         self.strings.is_empty()
     }

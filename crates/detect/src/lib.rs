@@ -10,6 +10,7 @@
 //! This crate must not read files or write output: it sees events and returns findings.
 
 pub mod campaigns;
+pub mod checkpoint;
 pub mod detectors;
 mod engine;
 
@@ -18,6 +19,7 @@ pub mod engine_state {
     pub use crate::engine::{Baseline, State};
 }
 mod intern;
+pub mod network;
 mod observation;
 mod sighting;
 

@@ -2,11 +2,13 @@
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason};
 
+use serde::{Deserialize, Serialize};
+
 use crate::campaigns::Stage;
 use crate::intern::{FastMap, FastSet, Symbol};
 
 /// One event, compact: strings are interned ids or hashes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Observation {
     pub time_ms: i64,
     pub kind: Kind,
@@ -41,7 +43,7 @@ impl Observation {
 }
 
 /// How far a source got with one account, and the evidence.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Reach {
     pub stage: Stage,
     pub first_ms: i64,
@@ -65,11 +67,12 @@ impl Reach {
 }
 
 /// Everything a source address did, summed up: what the source-level detectors read.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct SourceStats {
     pub first_ms: i64,
     pub last_ms: i64,
     pub events: u32,
+    pub ip: Option<std::net::IpAddr>,
     pub asn: Option<u32>,
     /// Existing accounts touched, with how far the source got with each.
     pub reach: FastMap<Symbol, Reach>,
@@ -101,6 +104,7 @@ impl SourceStats {
         if self.events == 0 {
             self.first_ms = o.time_ms;
             self.asn = o.asn;
+            self.ip = o.ip;
         }
         self.first_ms = self.first_ms.min(o.time_ms);
         self.last_ms = self.last_ms.max(o.time_ms);
@@ -177,6 +181,20 @@ impl SourceStats {
         let both = (self.kinds & other.kinds).count_ones();
         let either = (self.kinds | other.kinds).count_ones();
         f64::from(both) / f64::from(either.max(1))
+    }
+
+    /// Nothing here a detector could hold against the source: every account it touched had
+    /// signed in from it before (or has since, on several days: its owner's place), and it
+    /// never failed, probed, recovered or acted for others.
+    /// Such a source can be forgotten once it falls silent.
+    pub fn quiet(&self) -> bool {
+        self.password_failures == 0
+            && self.mfa_failures == 0
+            && self.admin_actions == 0
+            && self.nonexistent.is_empty()
+            && self.recovery_started.is_empty()
+            && self.recovery_completed.is_empty()
+            && self.reach.values().all(|r| !r.stranger || r.owners_place())
     }
 
     /// Distinct identifiers tried, existing or not.

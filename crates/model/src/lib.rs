@@ -141,7 +141,7 @@ impl<'a> AuthEvent<'a> {
 ///
 /// The input is a number rather than a path so that an event stays small; the run that read
 /// the inputs keeps the table of names.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RawRef {
     pub input: u32,
     pub line: u64,

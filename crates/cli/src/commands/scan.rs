@@ -60,6 +60,15 @@ pub struct ScanArgs {
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
 
+    /// Go on from the state a previous scan saved with --save-state: campaigns that began
+    /// in earlier logs are followed into these ones.
+    #[arg(long, value_name = "FILE")]
+    resume: Option<PathBuf>,
+
+    /// Save the engine's state to FILE (zstd-compressed JSON) for a later --resume.
+    #[arg(long, value_name = "FILE")]
+    save_state: Option<PathBuf>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
@@ -99,6 +108,10 @@ pub struct ScanOptions {
     pub threads: usize,
     /// Draw progress on stderr.
     pub progress: bool,
+    /// A state saved by an earlier scan to go on from.
+    pub resume: Option<PathBuf>,
+    /// Where to save the state at the end.
+    pub save_state: Option<PathBuf>,
 }
 
 /// Makes sightings of the events inside the time window, on a decoding thread.
@@ -148,7 +161,10 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
         bytes_read: Some(bytes_read.clone()),
         ..ReadOptions::default()
     });
-    let mut engine = Engine::new(EngineConfig::default());
+    let (mut engine, earlier_inputs) = match &options.resume {
+        Some(path) => resume(path)?,
+        None => (Engine::new(EngineConfig::default()), Vec::new()),
+    };
     let keys = engine.keys();
     let make = || Prepare {
         sightings: Sightings::new(keys.clone()),
@@ -185,10 +201,15 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
     if let Some(progress) = progress {
         progress.clear();
     }
-    let names: Vec<String> = (0..reader.summary().inputs.len() as u32)
-        .map(|i| reader.input_name(i).unwrap_or("?").to_owned())
-        .collect();
+    let mut names = earlier_inputs;
+    names.extend(
+        (0..reader.summary().inputs.len() as u32)
+            .map(|i| reader.input_name(i).unwrap_or("?").to_owned()),
+    );
     let summary = reader.into_summary()?;
+    if let Some(path) = &options.save_state {
+        save_state(&engine, &names, path)?;
+    }
     let (state, outcome) = engine.finish();
     let name = |i: u32| names.get(i as usize).cloned().unwrap_or_default();
     forewarn_report::write(out, &state, &outcome.campaigns, &outcome.verdicts, &name)
@@ -199,6 +220,36 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
         summary,
         input_failed,
     })
+}
+
+fn resume(path: &Path) -> anyhow::Result<(Engine, Vec<String>)> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot open the saved state {}", path.display()))?;
+    let (mut stream, _) = input::decompress(Box::new(file))
+        .with_context(|| format!("cannot read the saved state {}", path.display()))?;
+    Engine::restore(EngineConfig::default(), &mut stream)
+        .with_context(|| format!("cannot resume from {}", path.display()))
+}
+
+/// Writes the state beside its final name and renames it, so that a scan killed while saving
+/// leaves the previous state whole.
+fn save_state(engine: &Engine, inputs: &[String], path: &Path) -> anyhow::Result<()> {
+    let context = || format!("cannot save the state to {}", path.display());
+    let partial = path.with_extension("partial");
+    let file = std::fs::File::create(&partial).with_context(context)?;
+    let mut encoder = zstd::Encoder::new(std::io::BufWriter::new(file), 3).with_context(context)?;
+    engine
+        .save_checkpoint(inputs, &mut encoder)
+        .with_context(context)?;
+    let mut writer = encoder.finish().with_context(context)?;
+    std::io::Write::flush(&mut writer).with_context(context)?;
+    writer
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .with_context(context)?;
+    std::fs::rename(&partial, path).with_context(context)?;
+    Ok(())
 }
 
 /// The progress line: input n/N, share of bytes read, events, rate, ETA, the events' date.
@@ -294,6 +345,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         until: args.until,
         threads: args.threads.map_or_else(default_threads, usize::from),
         progress: show_progress,
+        resume: args.resume,
+        save_state: args.save_state,
     };
     let scanned = scan(&args.inputs, &args.out, &options)?;
     if !args.quiet {

@@ -13,8 +13,11 @@ use crate::observation::Observation;
 #[derive(Default)]
 pub struct MfaFatigue {
     /// (account, source) → failures, first and last time, first evidence.
-    failures: HashMap<(Symbol, Symbol), (u32, i64, i64, forewarn_model::RawRef)>,
+    failures: HashMap<(Symbol, Symbol), Failures>,
 }
+
+/// Failures, first and last time, first evidence.
+type Failures = (u32, i64, i64, forewarn_model::RawRef);
 
 const MIN_FAILURES: u32 = 3;
 
@@ -58,5 +61,20 @@ impl Detector for MfaFatigue {
             .collect();
         verdicts.sort_by_key(|v| v.first_ms);
         verdicts
+    }
+
+    fn expire(&mut self, before_ms: i64) {
+        self.failures
+            .retain(|_, f| f.2 >= before_ms || f.0 >= MIN_FAILURES);
+    }
+
+    fn save(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self.failures.iter().collect::<Vec<_>>())
+    }
+
+    fn restore(&mut self, saved: serde_json::Value) -> Result<(), serde_json::Error> {
+        let entries: Vec<((Symbol, Symbol), Failures)> = serde_json::from_value(saved)?;
+        self.failures = entries.into_iter().collect();
+        Ok(())
     }
 }

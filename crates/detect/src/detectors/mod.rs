@@ -38,6 +38,21 @@ pub trait Detector: Send {
 
     /// What it holds suspicious, with why.
     fn verdicts(&self, state: &State) -> Vec<Verdict>;
+
+    /// Forgets state about events before `before_ms` that can no longer lead to a verdict
+    /// (the long-running service calls this as event time passes).
+    fn expire(&mut self, _before_ms: i64) {}
+
+    /// Its own keyed state, for a checkpoint. Detectors that keep state must save all of it:
+    /// a scan resumed from a checkpoint must find what one scan of everything finds.
+    fn save(&self) -> Result<serde_json::Value, serde_json::Error> {
+        Ok(serde_json::Value::Null)
+    }
+
+    /// Takes back what [`Detector::save`] gave.
+    fn restore(&mut self, _saved: serde_json::Value) -> Result<(), serde_json::Error> {
+        Ok(())
+    }
 }
 
 /// What a verdict is about.
@@ -79,6 +94,15 @@ impl Verdict {
         signals: Vec<(&'static str, f64)>,
     ) -> Option<Verdict> {
         let stats = state.source(source)?;
+        // Rotating addresses show in their range: how many the /24 (/48) and the ASN held.
+        let mut signals = signals;
+        let (prefix, asn) = state.networks_of(stats);
+        if let Some(prefix) = prefix {
+            signals.push(("network_sources", f64::from(prefix.sources)));
+        }
+        if let Some(asn) = asn {
+            signals.push(("asn_sources", f64::from(asn.sources)));
+        }
         Some(Verdict {
             detector,
             techniques,

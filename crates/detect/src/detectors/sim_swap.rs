@@ -68,4 +68,20 @@ impl Detector for SimSwap {
         verdicts.dedup_by_key(|v| v.subject);
         verdicts
     }
+
+    fn save(&self) -> Result<serde_json::Value, serde_json::Error> {
+        let verified: Vec<_> = self.verified.iter().collect();
+        serde_json::to_value((verified, &self.changed))
+    }
+
+    fn restore(&mut self, saved: serde_json::Value) -> Result<(), serde_json::Error> {
+        type Saved = (
+            Vec<((Symbol, Symbol), (i64, forewarn_model::RawRef))>,
+            Vec<(Symbol, Symbol, i64, i64)>,
+        );
+        let (verified, changed): Saved = serde_json::from_value(saved)?;
+        self.verified = verified.into_iter().collect();
+        self.changed = changed;
+        Ok(())
+    }
 }
