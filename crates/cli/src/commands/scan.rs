@@ -353,14 +353,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let events: u64 = scanned.summary.inputs.iter().map(|i| i.events()).sum();
         let rejected: u64 = scanned.summary.inputs.iter().map(|i| i.rejected()).sum();
         println!(
-            "read {} events from {} inputs in {:.1} s ({} rejected; `forewarn decode --stats` lists them)",
+            "read {} events from {} inputs in {:.1} s ({} rejected)",
             thousands(events),
             scanned.summary.inputs.len(),
             started.elapsed().as_secs_f64(),
             thousands(rejected)
         );
+        print_rejected(&scanned.summary);
         println!();
         print_campaigns(&scanned);
+        print_top_findings(&scanned);
         println!();
         println!("results: {}", args.out.display());
     }
@@ -392,5 +394,84 @@ pub fn print_campaigns(scanned: &Scanned) {
             c.first_seen.get(..19).unwrap_or(&c.first_seen),
             c.techniques.join(" ")
         );
+    }
+}
+
+/// Inputs with rejected records: how many, the main reasons and where the first ones are, so
+/// that a broken export is noticed at once (`forewarn decode --stats` lists everything).
+fn print_rejected(summary: &Summary) {
+    for input in summary.inputs.iter().filter(|i| i.rejected() > 0) {
+        let mut reasons: Vec<_> = input.rejected.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let reasons: Vec<String> = reasons
+            .iter()
+            .take(3)
+            .map(|(why, n)| format!("{} {}", thousands(**n), clean(why)))
+            .collect();
+        println!(
+            "  {}: {} rejected ({})",
+            clean(&input.name),
+            thousands(input.rejected()),
+            reasons.join("; ")
+        );
+        if let Some(first) = input.examples.first() {
+            println!("    first: {}", clean(&first.to_string()));
+        }
+    }
+}
+
+/// How many findings the summary shows.
+const TOP_FINDINGS: usize = 5;
+
+/// The strongest findings, each on one line with the signals behind it.
+fn print_top_findings(scanned: &Scanned) {
+    let state = &scanned.state;
+    let mut verdicts: Vec<&forewarn_detect::Verdict> = scanned.outcome.verdicts.iter().collect();
+    if verdicts.is_empty() {
+        return;
+    }
+    verdicts.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.first_ms.cmp(&b.first_ms))
+    });
+    println!();
+    println!(
+        "top findings ({} of {}; all in findings.jsonl)",
+        TOP_FINDINGS.min(verdicts.len()),
+        thousands(verdicts.len() as u64)
+    );
+    for verdict in verdicts.iter().take(TOP_FINDINGS) {
+        let subject = match verdict.subject {
+            forewarn_detect::Subject::Source(source) => state.sources.resolve(source).to_owned(),
+            forewarn_detect::Subject::Account { account, .. } => {
+                state.accounts.resolve(account).to_owned()
+            }
+        };
+        let signals: Vec<String> = verdict
+            .signals
+            .iter()
+            .take(4)
+            .map(|(name, value)| format!("{name}={}", short_number(*value)))
+            .collect();
+        let when = Timestamp::from_millisecond(verdict.first_ms)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
+        println!(
+            "  {:.2}  {:<20} {:<40} {}  {}",
+            verdict.score,
+            verdict.detector,
+            clean(&subject),
+            when,
+            signals.join(" ")
+        );
+    }
+}
+
+fn short_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.2}")
     }
 }
