@@ -5,22 +5,33 @@ use std::collections::BinaryHeap;
 
 use forewarn_model::{AuthEvent, Kind, Outcome as EventOutcome};
 
+use crate::allowlist::{NetworkClass, Networks};
 use crate::campaigns::{self, Campaign};
+use crate::config::Config;
 use crate::detectors::{Detector, Verdict, DETECTORS};
 use crate::intern::{Interner, Symbol};
 use crate::observation::{hash_text, Observation, SourceStats};
 
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// How late (event time) an event may arrive and still be put in order: files interleaved
-    /// by time are merged within this bound. Later events are still used, out of order.
-    pub lateness_ms: i64,
+/// `[engine]`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Seconds of event time an event may arrive late and still be put in order. 3600:
+    /// files interleaved by time (one per hour, per server, per vendor export page) are
+    /// merged within this bound at the cost of holding an hour of events; a later event is
+    /// still used, out of order, and counted.
+    pub lateness_seconds: u32,
+    /// Places (addresses, devices, networks) remembered per account, each. 16: people sign
+    /// in from a handful of homes, offices and phones; a bound keeps memory per account
+    /// fixed, and the oldest place is forgotten first.
+    pub baseline_places: usize,
 }
 
-impl Default for EngineConfig {
+impl Default for Params {
     fn default() -> Self {
-        EngineConfig {
-            lateness_ms: 3_600_000,
+        Params {
+            lateness_seconds: 3600,
+            baseline_places: 16,
         }
     }
 }
@@ -33,32 +44,32 @@ pub struct Baseline {
     pub asns: Vec<u32>,
 }
 
-const BASELINE_CAP: usize = 16;
-
 impl Baseline {
-    fn learn(&mut self, o: &Observation) {
-        fn add<T: PartialEq>(items: &mut Vec<T>, item: T) {
+    fn learn(&mut self, o: &Observation, cap: usize) {
+        fn add<T: PartialEq>(items: &mut Vec<T>, item: T, cap: usize) {
             if !items.contains(&item) {
-                if items.len() == BASELINE_CAP {
+                if items.len() >= cap.max(1) {
                     items.remove(0);
                 }
                 items.push(item);
             }
         }
         if let Some(source) = o.source {
-            add(&mut self.sources, source);
+            add(&mut self.sources, source, cap);
         }
         if let Some(device) = o.device {
-            add(&mut self.devices, device);
+            add(&mut self.devices, device, cap);
         }
         if let Some(asn) = o.asn {
-            add(&mut self.asns, asn);
+            add(&mut self.asns, asn, cap);
         }
     }
 
-    /// Whether the account has signed in from here or on this device before.
+    /// Whether the account has signed in from here or on this device before (the
+    /// organisation's own egress is every account's place).
     pub fn knows(&self, o: &Observation) -> bool {
-        o.source.is_some_and(|s| self.sources.contains(&s))
+        o.network == NetworkClass::Egress
+            || o.source.is_some_and(|s| self.sources.contains(&s))
             || o.device.is_some_and(|d| self.devices.contains(&d))
     }
 }
@@ -94,7 +105,8 @@ pub struct Outcome {
 }
 
 pub struct Engine {
-    config: EngineConfig,
+    config: Config,
+    networks: Networks,
     state: State,
     detectors: Vec<Box<dyn Detector>>,
     pending: BinaryHeap<Reverse<(i64, u64, Pending)>>,
@@ -125,16 +137,21 @@ impl Ord for Pending {
 }
 
 impl Engine {
-    pub fn new(config: EngineConfig) -> Self {
+    pub fn new(config: Config) -> Self {
         Engine {
+            networks: Networks::new(&config.allowlist),
+            detectors: DETECTORS.iter().map(|make| make(&config)).collect(),
             config,
             state: State::default(),
-            detectors: DETECTORS.iter().map(|make| make()).collect(),
             pending: BinaryHeap::new(),
             arrived: 0,
             watermark: i64::MIN,
             max_seen: i64::MIN,
         }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     pub fn state(&self) -> &State {
@@ -174,6 +191,9 @@ impl Engine {
             agent: event.user_agent.as_deref().map(|a| state.agents.intern(a)),
             device: event.device_id.as_deref().map(hash_text),
             actor: event.actor.as_deref().map(|a| state.accounts.intern(a)),
+            network: event
+                .ip
+                .map_or(NetworkClass::Unlisted, |ip| self.networks.classify(ip)),
             raw: event.raw,
         };
         self.arrived += 1;
@@ -188,7 +208,8 @@ impl Engine {
             self.arrived,
             Pending(observation),
         )));
-        let bound = self.max_seen.saturating_sub(self.config.lateness_ms);
+        let lateness_ms = i64::from(self.config.engine.lateness_seconds) * 1000;
+        let bound = self.max_seen.saturating_sub(lateness_ms);
         while let Some(Reverse((time, _, _))) = self.pending.peek() {
             if *time > bound {
                 break;
@@ -208,9 +229,10 @@ impl Engine {
         }
         let state = &mut self.state;
         if let Some(source) = o.source {
-            let stranger = state
-                .baseline(o.account)
-                .is_none_or(|b| !b.sources.contains(&source));
+            let stranger = o.network != NetworkClass::Egress
+                && state
+                    .baseline(o.account)
+                    .is_none_or(|b| !b.sources.contains(&source));
             let i = source as usize;
             if state.source_stats.len() <= i {
                 state.source_stats.resize_with(i + 1, SourceStats::default);
@@ -222,7 +244,7 @@ impl Engine {
             if state.baselines.len() <= i {
                 state.baselines.resize_with(i + 1, Default::default);
             }
-            state.baselines[i].learn(&o);
+            state.baselines[i].learn(&o, self.config.engine.baseline_places);
         }
     }
 

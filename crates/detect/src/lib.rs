@@ -9,7 +9,9 @@
 //!
 //! This crate must not read files or write output: it sees events and returns findings.
 
+pub mod allowlist;
 pub mod campaigns;
+pub mod config;
 pub mod detectors;
 mod engine;
 
@@ -20,8 +22,10 @@ pub mod engine_state {
 mod intern;
 mod observation;
 
+pub use allowlist::NetworkClass;
 pub use campaigns::{Campaign, Stage};
+pub use config::{Config, ConfigError};
 pub use detectors::{Detector, Subject, Verdict, DETECTORS};
-pub use engine::{Engine, EngineConfig, Outcome as ScanOutcome};
+pub use engine::{Engine, Outcome as ScanOutcome, Params as EngineParams};
 pub use intern::{Interner, Symbol};
 pub use observation::{Observation, SourceStats};

@@ -4,6 +4,7 @@ use std::hash::{Hash, Hasher};
 
 use forewarn_model::{AuthEvent, Channel, Kind, Outcome, RawRef, Reason};
 
+use crate::allowlist::NetworkClass;
 use crate::campaigns::Stage;
 use crate::intern::{FastMap, FastSet, Symbol};
 
@@ -25,6 +26,9 @@ pub struct Observation {
     /// Hash of the device id (devices are too many to intern).
     pub device: Option<u64>,
     pub actor: Option<Symbol>,
+    /// The configured network the source address is in (`[allowlist]`): the organisation's
+    /// egress, a known VPN, or neither.
+    pub network: NetworkClass,
     pub raw: RawRef,
 }
 
@@ -64,8 +68,9 @@ pub struct Reach {
 impl Reach {
     /// The account's own place, shared with an attacker (an infected home router, a proxy
     /// exit): its owner's sessions are not the campaign's.
-    pub fn owners_place(&self) -> bool {
-        self.session_days >= 2
+    /// (`min_days`: `[campaigns] owners_place_days`.)
+    pub fn owners_place(&self, min_days: u16) -> bool {
+        self.session_days >= min_days
     }
 }
 
@@ -76,6 +81,8 @@ pub struct SourceStats {
     pub last_ms: i64,
     pub events: u32,
     pub asn: Option<u32>,
+    /// The configured network of the address (`[allowlist]`).
+    pub network: NetworkClass,
     /// Existing accounts touched, with how far the source got with each.
     pub reach: FastMap<Symbol, Reach>,
     /// Identifiers tried that name no account.
@@ -106,6 +113,7 @@ impl SourceStats {
         if self.events == 0 {
             self.first_ms = o.time_ms;
             self.asn = o.asn;
+            self.network = o.network;
         }
         self.first_ms = self.first_ms.min(o.time_ms);
         self.last_ms = self.last_ms.max(o.time_ms);

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use forewarn_detect::engine_state::State;
-use forewarn_detect::{Engine, EngineConfig, ScanOutcome};
+use forewarn_detect::{Config, Engine, ScanOutcome};
 use forewarn_formats::input;
 use forewarn_formats::{Format, ReadError, ReadOptions, Reader, Summary};
 use forewarn_model::Timestamp;
@@ -54,6 +54,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "TIME", value_parser = parse_when)]
     until: Option<Timestamp>,
 
+    /// Thresholds and allowlists (TOML; `forewarn config print-default` shows every key).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
@@ -88,6 +92,7 @@ pub fn scan(
     out: &Path,
     format: Option<Format>,
     window: (Option<Timestamp>, Option<Timestamp>),
+    config: Config,
     show_progress: bool,
 ) -> anyhow::Result<Scanned> {
     // An input that cannot be listed is reported and the others are still scanned.
@@ -107,7 +112,7 @@ pub fn scan(
         format,
         ..ReadOptions::default()
     });
-    let mut engine = Engine::new(EngineConfig::default());
+    let mut engine = Engine::new(config);
     let started = Instant::now();
     let mut seen: u64 = 0;
     for (number, input) in inputs.iter().enumerate() {
@@ -163,6 +168,7 @@ pub fn scan(
 }
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let config = crate::commands::config::load(args.config.as_deref())?;
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let scanned = scan(
@@ -170,6 +176,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         &args.out,
         args.format,
         (args.since, args.until),
+        config,
         show_progress,
     )?;
     if !args.quiet {

@@ -10,13 +10,36 @@ use crate::engine::State;
 use crate::intern::Symbol;
 use crate::observation::Observation;
 
-#[derive(Default)]
+/// `[detectors.mfa_fatigue]`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Second-factor prompts denied or unanswered for one account from one source, at
+    /// least. 3: a person misses one push, maybe two, and then answers; a bombing run sends
+    /// prompts until one is accepted.
+    pub min_failures: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params { min_failures: 3 }
+    }
+}
+
 pub struct MfaFatigue {
+    params: Params,
     /// (account, source) → failures, first and last time, first evidence.
     failures: HashMap<(Symbol, Symbol), (u32, i64, i64, forewarn_model::RawRef)>,
 }
 
-const MIN_FAILURES: u32 = 3;
+impl MfaFatigue {
+    pub fn new(params: Params) -> Self {
+        MfaFatigue {
+            params,
+            failures: HashMap::new(),
+        }
+    }
+}
 
 impl Detector for MfaFatigue {
     fn name(&self) -> &'static str {
@@ -40,7 +63,7 @@ impl Detector for MfaFatigue {
         let mut verdicts: Vec<Verdict> = self
             .failures
             .iter()
-            .filter(|(_, f)| f.0 >= MIN_FAILURES)
+            .filter(|(_, f)| f.0 >= self.params.min_failures)
             .filter_map(|(&(_, source), &(count, first, last, raw))| {
                 let mut verdict = Verdict::for_source(
                     self.name(),
