@@ -22,6 +22,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Config(commands::config::ConfigArgs),
     Decode(commands::decode::DecodeArgs),
     Demo(commands::demo::DemoArgs),
     Eval(commands::eval::EvalArgs),
@@ -33,6 +34,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Config(args) => commands::config::run(args),
         Command::Decode(args) => commands::decode::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Eval(args) => commands::eval::run(args),

@@ -6,7 +6,7 @@
 //! as the binary does on this 2-core machine. See docs/performance.md.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use forewarn_detect::{Engine, EngineConfig, SightingBatch, Sightings};
+use forewarn_detect::{Config, Engine, SightingBatch, Sightings};
 use forewarn_formats::input::Input;
 use forewarn_formats::{Batcher, Format, ReadOptions, Reader};
 use forewarn_model::AuthEvent;
@@ -26,7 +26,7 @@ impl Batcher for Prepare {
 
 /// Scans every file of `dir`; the number of events.
 fn scan(files: &[Input], threads: usize) -> u64 {
-    let mut engine = Engine::new(EngineConfig::default());
+    let mut engine = Engine::new(Config::default());
     let keys = engine.keys();
     let make = || Prepare(Sightings::new(keys.clone()));
     let mut reader = Reader::new(ReadOptions::default());

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use forewarn_model::{Kind, Outcome, RawRef};
 use serde::{Deserialize, Serialize};
 
+use crate::allowlist::NetworkClass;
 use crate::detectors::{Subject, Verdict};
 use crate::engine::Engine;
 use crate::intern::Symbol;
@@ -88,16 +89,25 @@ impl Campaign {
         }
     }
 
-    /// Adds a source and everything it did.
-    fn absorb(&mut self, source: Symbol, stats: &SourceStats) {
+    /// Adds a source and everything it did, except with accounts whose own place it is
+    /// (sessions on `owners_place_days` days or more).
+    fn absorb(&mut self, source: Symbol, stats: &SourceStats, owners_place_days: u16) {
         self.sources.push(source);
         self.kinds |= stats.kinds;
-        self.asns.extend(stats.asn);
+        // A VPN's network is shared by strangers: it says nothing about who else is the
+        // campaign's.
+        if stats.network != NetworkClass::Vpn {
+            self.asns.extend(stats.asn);
+        }
         self.agents.extend(stats.agents.iter().copied());
         self.first_ms = self.first_ms.min(stats.first_ms);
         self.last_ms = self.last_ms.max(stats.last_ms);
         self.nonexistent.extend(stats.nonexistent.iter().copied());
-        for (&account, reach) in stats.reach.iter().filter(|(_, r)| !r.owners_place()) {
+        for (&account, reach) in stats
+            .reach
+            .iter()
+            .filter(|(_, r)| !r.owners_place(owners_place_days))
+        {
             let entry = self.accounts.entry(account).or_insert((
                 reach.stage,
                 reach.first_ms,
@@ -123,8 +133,50 @@ impl Campaign {
     }
 }
 
-/// How alike (shared event kinds) two sources must be for a shared tool to link them.
-const ALIKE: f64 = 0.5;
+/// `[campaigns]`: how flagged sources are joined into campaigns and which quieter addresses
+/// join them.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// A client (user agent) used by at most this share of all sources is rare (0..1): a
+    /// tool, not a browser, and sharing it links sources. 0.05: each common browser build is
+    /// used by far more sources; an attack tool by a few of them.
+    pub rare_client_share: f64,
+    /// Share of event kinds two flagged sources with the same rare client must have in
+    /// common to be one campaign (0..1, shared kinds over kinds of either). 0.5: one tool
+    /// used two ways (probing and spraying) is likely two operations.
+    pub min_alike: f64,
+    /// Share of an unflagged address's ways of approaching accounts (lookup, password, MFA,
+    /// recovery start, code sent) that the campaign's flagged sources also use, at least, for
+    /// it to join (0..1). 0.75: a campaign's quieter addresses do what its loud ones do, on
+    /// fewer accounts.
+    pub min_approach_overlap: f64,
+    /// A campaign seen on at least this many networks (ASNs) rents proxies, and an address on
+    /// yet another network may still join it. 10: a campaign working from its own servers
+    /// uses one to three networks; a proxy pool spreads over dozens.
+    pub proxy_networks: usize,
+    /// Seconds of slack around a campaign's active time when an address that shares the
+    /// tools of several campaigns is given to the one active at its time. 3600: the reorder
+    /// bound; clocks of one operation's machines agree within it.
+    pub time_slack_seconds: u32,
+    /// Days with a session from an address after which it is the account's own place (an
+    /// infected home router, a shared exit) and the account's sessions there are not the
+    /// campaign's. 2: an attacker who got in uses the session that day; an owner comes back.
+    pub owners_place_days: u16,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            rare_client_share: 0.05,
+            min_alike: 0.5,
+            min_approach_overlap: 0.75,
+            proxy_networks: 10,
+            time_slack_seconds: 3600,
+            owners_place_days: 2,
+        }
+    }
+}
 
 /// The kinds of event that approach an account from outside, as bits of `SourceStats::kinds`.
 const APPROACH: u32 = (1 << Kind::AccountLookup as u32)
@@ -133,16 +185,20 @@ const APPROACH: u32 = (1 << Kind::AccountLookup as u32)
     | (1 << Kind::RecoveryStart as u32)
     | (1 << Kind::RecoveryCodeSent as u32);
 
-/// A campaign seen on this many networks (ASNs) is taken to rent proxies.
-const PROXY_NETWORKS: usize = 10;
-
 /// Groups suspected sources into campaigns: sources that touched the same accounts, or that
 /// one detector grouped together (a proxy network sharing a tool and a time), are one campaign.
+/// Addresses in the organisation's own egress (`[allowlist] egress`) never seed or join one.
 pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
+    let p = &engine.config().campaigns;
+    let own_egress = |source: Symbol| {
+        engine
+            .source(source)
+            .is_some_and(|s| s.network == NetworkClass::Egress)
+    };
     let mut suspects: Vec<Symbol> = verdicts
         .iter()
         .filter_map(|v| match v.subject {
-            Subject::Source(s) => Some(s),
+            Subject::Source(s) if !own_egress(s) => Some(s),
             _ => None,
         })
         .collect();
@@ -188,24 +244,25 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             *agent_sources.entry(agent).or_default() += 1;
         }
     }
-    let rare =
-        |agent: &Symbol| agent_sources.get(agent).copied().unwrap_or(0) * 20 <= total_sources;
+    let rare = |agent: &Symbol| {
+        agent_sources.get(agent).copied().unwrap_or(0) as f64
+            <= p.rare_client_share * total_sources as f64
+    };
     // Sources that behave alike (the same kinds of event) and share a rare tool.
     let mut with_tool: HashMap<(&'static str, Symbol), Vec<usize>> = HashMap::new();
     for verdict in verdicts {
         let Subject::Source(s) = verdict.subject else {
             continue;
         };
-        let Some(stats) = engine.source(s) else {
+        let (Some(stats), Some(&i)) = (engine.source(s), index.get(&s)) else {
             continue;
         };
-        let i = index[&s];
         for agent in stats.agents.iter().filter(|a| rare(a)) {
             let peers = with_tool.entry((verdict.detector, *agent)).or_default();
             for &j in peers.iter() {
                 let alike = engine
                     .source(suspects[j])
-                    .is_some_and(|other| other.alike(stats) >= ALIKE);
+                    .is_some_and(|other| other.alike(stats) >= p.min_alike);
                 if alike {
                     union(&mut parent, i, j);
                 }
@@ -219,7 +276,9 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     let mut first_in_group: HashMap<(&'static str, u64), usize> = HashMap::new();
     for verdict in verdicts {
         if let (Subject::Source(s), Some(group)) = (verdict.subject, verdict.group) {
-            let i = index[&s];
+            let Some(&i) = index.get(&s) else {
+                continue;
+            };
             match first_in_group.get(&(verdict.detector, group)) {
                 Some(&j) => union(&mut parent, i, j),
                 None => {
@@ -233,10 +292,11 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     for (i, &source) in suspects.iter().enumerate() {
         let root = find(&mut parent, i);
         if let Some(stats) = engine.source(source) {
-            by_root
-                .entry(root)
-                .or_insert_with(Campaign::empty)
-                .absorb(source, stats);
+            by_root.entry(root).or_insert_with(Campaign::empty).absorb(
+                source,
+                stats,
+                p.owners_place_days,
+            );
         }
     }
     // What the flagged sources of each campaign do, before quieter ones join.
@@ -258,11 +318,12 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             tool_owners.entry(*agent).or_default().insert(root);
         }
     }
-    const SLACK_MS: i64 = 3_600_000;
+    let slack_ms = i64::from(p.time_slack_seconds) * 1000;
     let flagged: std::collections::HashSet<Symbol> = suspects.iter().copied().collect();
     for (source, stats) in engine.state().source_stats.iter().enumerate() {
         let source = source as Symbol;
         if stats.events == 0
+            || stats.network == NetworkClass::Egress
             || flagged.contains(&source)
             || !stats.reach.values().all(|r| r.stranger)
         {
@@ -273,7 +334,8 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         let approach = stats.kinds & APPROACH;
         let behaves_like = |root: &usize| {
             let kinds = behaviour.get(root).copied().unwrap_or(0);
-            (approach & kinds).count_ones() * 4 >= approach.count_ones() * 3
+            f64::from((approach & kinds).count_ones())
+                >= p.min_approach_overlap * f64::from(approach.count_ones())
         };
         let owners: BTreeSet<usize> = stats
             .agents
@@ -299,8 +361,8 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
                         .iter()
                         .filter_map(|o| by_root.get(o).map(|c| (o, c)))
                         .filter(|(_, c)| {
-                            c.first_ms - SLACK_MS <= stats.last_ms
-                                && stats.first_ms <= c.last_ms + SLACK_MS
+                            c.first_ms - slack_ms <= stats.last_ms
+                                && stats.first_ms <= c.last_ms + slack_ms
                         })
                         .min_by_key(|(o, c)| (c.last_ms - c.first_ms, **o))
                         .map(|(o, _)| *o)
@@ -308,20 +370,26 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         };
         // ...and only from the networks the campaign is known to use.
         // A campaign already seen on many networks rents proxies: a new one is no evidence.
+        // A VPN's network is shared by strangers: it links nothing.
         let same_networks = |c: &Campaign| {
-            c.asns.len() >= PROXY_NETWORKS || stats.asn.is_none_or(|asn| c.asns.contains(&asn))
+            c.asns.len() >= p.proxy_networks
+                || (stats.network != NetworkClass::Vpn
+                    && stats.asn.is_none_or(|asn| c.asns.contains(&asn)))
         };
         if let Some(campaign) = owner
             .and_then(|o| by_root.get_mut(&o))
             .filter(|c| same_networks(c))
         {
-            campaign.absorb(source, stats);
+            campaign.absorb(source, stats, p.owners_place_days);
             campaign.detectors.insert("shared_tool");
         }
     }
     for verdict in verdicts {
-        if let Subject::Source(s) = verdict.subject {
-            let root = find(&mut parent, index[&s]);
+        if let Some(&i) = match verdict.subject {
+            Subject::Source(s) => index.get(&s),
+            _ => None,
+        } {
+            let root = find(&mut parent, i);
             if let Some(campaign) = by_root.get_mut(&root) {
                 campaign.detectors.insert(verdict.detector);
                 campaign

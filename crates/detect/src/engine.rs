@@ -6,31 +6,42 @@ use std::collections::{BinaryHeap, VecDeque};
 use forewarn_model::{AuthEvent, Kind, Outcome as EventOutcome};
 use serde::{Deserialize, Serialize};
 
+use crate::allowlist::{NetworkClass, Networks};
 use crate::campaigns::{self, Campaign};
 use crate::checkpoint::{self, RestoreError};
+use crate::config::Config;
 use crate::detectors::{Detector, Verdict, DETECTORS};
 use crate::intern::{FastMap, Interner, Symbol};
 use crate::network::{Network, NetworkStats};
 use crate::observation::{Observation, SourceStats};
 use crate::sighting::{Keys, Name, Namespace, Sighting, SightingBatch, Sightings};
 
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// How late (event time) an event may arrive and still be put in order: files interleaved
-    /// by time are merged within this bound. Later events are still used, out of order.
-    pub lateness_ms: i64,
-    /// How long a quiet source (one that only ever signed in accounts that knew it, and never
-    /// failed, probed or recovered anything) is remembered after its last event. Sources that
-    /// did anything suspicious are kept for the whole run: their findings must not be lost.
-    /// Longer than the 30-day campaigns the engine is built to see whole.
-    pub retention_ms: i64,
+/// `[engine]`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Seconds of event time an event may arrive late and still be put in order. 3600:
+    /// files interleaved by time (one per hour, per server, per vendor export page) are
+    /// merged within this bound at the cost of holding an hour of events; a later event is
+    /// still used, out of order, and counted.
+    pub lateness_seconds: u32,
+    /// Places (addresses, devices, networks) remembered per account, each. 16: people sign
+    /// in from a handful of homes, offices and phones; a bound keeps memory per account
+    /// fixed, and the oldest place is forgotten first.
+    pub baseline_places: usize,
+    /// Days a quiet source (one that only ever signed in accounts that knew it, and never
+    /// failed, probed or recovered anything) is remembered after its last event. 31: longer
+    /// than the month-long campaigns the engine is built to see whole. Sources that did
+    /// anything suspicious are kept for the whole run, so their findings are never lost.
+    pub retention_days: u32,
 }
 
-impl Default for EngineConfig {
+impl Default for Params {
     fn default() -> Self {
-        EngineConfig {
-            lateness_ms: 3_600_000,
-            retention_ms: 31 * DAY_MS,
+        Params {
+            lateness_seconds: 3600,
+            baseline_places: 16,
+            retention_days: 31,
         }
     }
 }
@@ -48,32 +59,32 @@ pub struct Baseline {
     pub asns: Vec<u32>,
 }
 
-const BASELINE_CAP: usize = 16;
-
 impl Baseline {
-    fn learn(&mut self, o: &Observation) {
-        fn add<T: PartialEq>(items: &mut Vec<T>, item: T) {
+    fn learn(&mut self, o: &Observation, cap: usize) {
+        fn add<T: PartialEq>(items: &mut Vec<T>, item: T, cap: usize) {
             if !items.contains(&item) {
-                if items.len() == BASELINE_CAP {
+                if items.len() >= cap.max(1) {
                     items.remove(0);
                 }
                 items.push(item);
             }
         }
         if let Some(source) = o.source {
-            add(&mut self.sources, source);
+            add(&mut self.sources, source, cap);
         }
         if let Some(device) = o.device {
-            add(&mut self.devices, device);
+            add(&mut self.devices, device, cap);
         }
         if let Some(asn) = o.asn {
-            add(&mut self.asns, asn);
+            add(&mut self.asns, asn, cap);
         }
     }
 
-    /// Whether the account has signed in from here or on this device before.
+    /// Whether the account has signed in from here or on this device before (the
+    /// organisation's own egress is every account's place).
     pub fn knows(&self, o: &Observation) -> bool {
-        o.source.is_some_and(|s| self.sources.contains(&s))
+        o.network == NetworkClass::Egress
+            || o.source.is_some_and(|s| self.sources.contains(&s))
             || o.device.is_some_and(|d| self.devices.contains(&d))
     }
 }
@@ -143,7 +154,8 @@ pub struct Outcome {
 }
 
 pub struct Engine {
-    config: EngineConfig,
+    config: Config,
+    networks: Networks,
     keys: Keys,
     state: State,
     detectors: Vec<Box<dyn Detector>>,
@@ -244,12 +256,13 @@ impl Reorder {
 }
 
 impl Engine {
-    pub fn new(config: EngineConfig) -> Self {
+    pub fn new(config: Config) -> Self {
         let keys = Keys::default();
         Engine {
+            networks: Networks::new(&config.allowlist),
+            detectors: DETECTORS.iter().map(|make| make(&config)).collect(),
             config,
             state: State::new(&keys),
-            detectors: DETECTORS.iter().map(|make| make()).collect(),
             local: Sightings::new(keys.clone()),
             keys,
             reorder: Reorder::new(),
@@ -260,6 +273,10 @@ impl Engine {
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     pub fn source(&self, source: Symbol) -> Option<&SourceStats> {
@@ -320,7 +337,7 @@ impl Engine {
     /// An engine that goes on from a checkpoint written by [`Engine::save_checkpoint`]; the
     /// names of the inputs read before it.
     pub fn restore(
-        config: EngineConfig,
+        config: Config,
         input: &mut dyn std::io::Read,
     ) -> Result<(Engine, Vec<String>), RestoreError> {
         let checkpoint = checkpoint::read(input)?;
@@ -380,10 +397,8 @@ impl Engine {
                 self.process(observation);
                 continue;
             }
-            let bound = self
-                .reorder
-                .max_seen
-                .saturating_sub(self.config.lateness_ms);
+            let lateness_ms = i64::from(self.config.engine.lateness_seconds) * 1000;
+            let bound = self.reorder.max_seen.saturating_sub(lateness_ms);
             while let Some(o) = self.reorder.next(bound) {
                 self.process(o);
             }
@@ -391,14 +406,16 @@ impl Engine {
         let now = self.reorder.watermark;
         if now != i64::MIN && now.saturating_sub(self.last_sweep_ms) >= SWEEP_EVERY_MS {
             self.last_sweep_ms = now;
-            self.expire(now.saturating_sub(self.config.retention_ms));
+            let retention_ms = i64::from(self.config.engine.retention_days) * DAY_MS;
+            self.expire(now.saturating_sub(retention_ms));
         }
     }
 
     /// Forgets quiet sources silent since `before_ms`, and detectors' state as old.
     fn expire(&mut self, before_ms: i64) {
+        let owners_place_days = self.config.campaigns.owners_place_days;
         for stats in &mut self.state.source_stats {
-            if stats.events > 0 && stats.last_ms < before_ms && stats.quiet() {
+            if stats.events > 0 && stats.last_ms < before_ms && stats.quiet(owners_place_days) {
                 *stats = SourceStats::default();
                 self.state.expired_sources += 1;
             }
@@ -437,6 +454,9 @@ impl Engine {
             asn: s.asn,
             country: s.country,
             agent: s.agent.map(|n| intern(&mut state.agents, n, batch, s)),
+            network: s
+                .ip
+                .map_or(NetworkClass::Unlisted, |ip| self.networks.classify(ip)),
             device: s.device,
             actor: s.actor.map(|n| intern(&mut state.accounts, n, batch, s)),
             raw: forewarn_model::RawRef {
@@ -453,9 +473,10 @@ impl Engine {
         }
         let state = &mut self.state;
         if let Some(source) = o.source {
-            let stranger = state
-                .baseline(o.account)
-                .is_none_or(|b| !b.sources.contains(&source));
+            let stranger = o.network != NetworkClass::Egress
+                && state
+                    .baseline(o.account)
+                    .is_none_or(|b| !b.sources.contains(&source));
             let i = source as usize;
             if state.source_stats.len() <= i {
                 state.source_stats.resize_with(i + 1, SourceStats::default);
@@ -485,7 +506,7 @@ impl Engine {
             if state.baselines.len() <= i {
                 state.baselines.resize_with(i + 1, Default::default);
             }
-            state.baselines[i].learn(&o);
+            state.baselines[i].learn(&o, self.config.engine.baseline_places);
         }
     }
 

@@ -9,8 +9,10 @@
 //!
 //! This crate must not read files or write output: it sees events and returns findings.
 
+pub mod allowlist;
 pub mod campaigns;
 pub mod checkpoint;
+pub mod config;
 pub mod detectors;
 mod engine;
 
@@ -23,9 +25,11 @@ pub mod network;
 mod observation;
 mod sighting;
 
+pub use allowlist::NetworkClass;
 pub use campaigns::{Campaign, Stage};
+pub use config::{Config, ConfigError};
 pub use detectors::{Detector, Subject, Verdict, DETECTORS};
-pub use engine::{Engine, EngineConfig, Outcome as ScanOutcome};
+pub use engine::{Engine, Outcome as ScanOutcome, Params as EngineParams};
 pub use intern::{Interner, Symbol};
 pub use observation::{Observation, SourceStats};
 pub use sighting::{Keys, Name, Namespace, Sighting, SightingBatch, Sightings};

@@ -4,6 +4,7 @@ use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason}
 
 use serde::{Deserialize, Serialize};
 
+use crate::allowlist::NetworkClass;
 use crate::campaigns::Stage;
 use crate::intern::{FastMap, FastSet, Symbol};
 
@@ -28,6 +29,9 @@ pub struct Observation {
     /// Hash of the device id (devices are too many to intern).
     pub device: Option<u64>,
     pub actor: Option<Symbol>,
+    /// The configured network the source address is in (`[allowlist]`): the organisation's
+    /// egress, a known VPN, or neither.
+    pub network: NetworkClass,
     pub raw: RawRef,
 }
 
@@ -61,8 +65,9 @@ pub struct Reach {
 impl Reach {
     /// The account's own place, shared with an attacker (an infected home router, a proxy
     /// exit): its owner's sessions are not the campaign's.
-    pub fn owners_place(&self) -> bool {
-        self.session_days >= 2
+    /// (`min_days`: `[campaigns] owners_place_days`.)
+    pub fn owners_place(&self, min_days: u16) -> bool {
+        self.session_days >= min_days
     }
 }
 
@@ -74,6 +79,8 @@ pub struct SourceStats {
     pub events: u32,
     pub ip: Option<std::net::IpAddr>,
     pub asn: Option<u32>,
+    /// The configured network of the address (`[allowlist]`).
+    pub network: NetworkClass,
     /// Existing accounts touched, with how far the source got with each.
     pub reach: FastMap<Symbol, Reach>,
     /// Identifiers tried that name no account.
@@ -105,6 +112,7 @@ impl SourceStats {
             self.first_ms = o.time_ms;
             self.asn = o.asn;
             self.ip = o.ip;
+            self.network = o.network;
         }
         self.first_ms = self.first_ms.min(o.time_ms);
         self.last_ms = self.last_ms.max(o.time_ms);
@@ -187,14 +195,17 @@ impl SourceStats {
     /// signed in from it before (or has since, on several days: its owner's place), and it
     /// never failed, probed, recovered or acted for others.
     /// Such a source can be forgotten once it falls silent.
-    pub fn quiet(&self) -> bool {
+    pub fn quiet(&self, owners_place_days: u16) -> bool {
         self.password_failures == 0
             && self.mfa_failures == 0
             && self.admin_actions == 0
             && self.nonexistent.is_empty()
             && self.recovery_started.is_empty()
             && self.recovery_completed.is_empty()
-            && self.reach.values().all(|r| !r.stranger || r.owners_place())
+            && self
+                .reach
+                .values()
+                .all(|r| !r.stranger || r.owners_place(owners_place_days))
     }
 
     /// Distinct identifiers tried, existing or not.

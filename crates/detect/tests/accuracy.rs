@@ -1,6 +1,6 @@
 //! Accuracy on the simulator: every scenario, scored against the truth.
 
-use forewarn_detect::{Engine, EngineConfig, Stage};
+use forewarn_detect::{Config, Engine, Stage};
 use forewarn_formats::{ReadOptions, Reader};
 use forewarn_sim::score::{score, FoundAccount, FoundCampaign, ScanOutput, Score};
 use forewarn_sim::simulate::{simulate, SimConfig};
@@ -18,7 +18,7 @@ fn truth_stage(stage: Stage) -> TruthStage {
 fn scan_and_score(config: &SimConfig) -> (Truth, Score) {
     let dir = tempfile::tempdir().unwrap();
     let report = simulate(config, dir.path(), &mut |_| {}).unwrap();
-    let mut engine = Engine::new(EngineConfig::default());
+    let mut engine = Engine::new(Config::default());
     let mut reader = Reader::new(ReadOptions::default());
     let path = dir.path().join("native/events.jsonl");
     reader

@@ -2,7 +2,7 @@
 //! sources are forgotten after the retention, suspicious ones never.
 
 use forewarn_detect::engine_state::State;
-use forewarn_detect::{Engine, EngineConfig, ScanOutcome, Subject};
+use forewarn_detect::{Config, Engine, ScanOutcome, Subject};
 use forewarn_formats::{ReadOptions, Reader};
 use forewarn_model::{AuthEvent, Kind, Outcome, Reason, Timestamp};
 use forewarn_sim::simulate::{simulate, SimConfig};
@@ -69,7 +69,7 @@ fn readable(state: &State, outcome: &ScanOutcome, inputs: &[&str]) -> (Vec<Strin
 fn a_scan_resumed_from_a_checkpoint_finds_what_one_scan_finds() {
     let events = month();
     let whole = {
-        let mut engine = Engine::new(EngineConfig::default());
+        let mut engine = Engine::new(Config::default());
         events.iter().for_each(|e| engine.push(e));
         let (state, outcome) = engine.finish();
         readable(&state, &outcome, &["month"])
@@ -79,7 +79,7 @@ fn a_scan_resumed_from_a_checkpoint_finds_what_one_scan_finds() {
     // The same month in two runs: the first stops mid-month (events still in the reorder
     // buffer), the second goes on from its checkpoint, reading "another input".
     let (first, second) = events.split_at(events.len() / 2);
-    let mut engine = Engine::new(EngineConfig::default());
+    let mut engine = Engine::new(Config::default());
     first.iter().for_each(|e| engine.push(e));
     assert!(
         engine.buffered() > 0,
@@ -90,7 +90,7 @@ fn a_scan_resumed_from_a_checkpoint_finds_what_one_scan_finds() {
         .save_checkpoint(&["month".to_owned()], &mut saved)
         .unwrap();
     drop(engine);
-    let (mut engine, inputs) = Engine::restore(EngineConfig::default(), &mut &saved[..]).unwrap();
+    let (mut engine, inputs) = Engine::restore(Config::default(), &mut &saved[..]).unwrap();
     assert_eq!(inputs, ["month"]);
     second.iter().for_each(|e| engine.push(e));
     let (state, outcome) = engine.finish();
@@ -102,17 +102,17 @@ fn a_scan_resumed_from_a_checkpoint_finds_what_one_scan_finds() {
 
 #[test]
 fn a_damaged_checkpoint_is_refused_with_a_reason() {
-    let error = Engine::restore(EngineConfig::default(), &mut &b"{\"version\":1,"[..])
+    let error = Engine::restore(Config::default(), &mut &b"{\"version\":1,"[..])
         .err()
         .unwrap();
     assert!(error.to_string().contains("cannot be read"), "{error}");
     let mut saved = Vec::new();
-    Engine::new(EngineConfig::default())
+    Engine::new(Config::default())
         .save_checkpoint(&[], &mut saved)
         .unwrap();
     let text = String::from_utf8(saved).unwrap();
     let future = text.replacen("\"version\":1", "\"version\":99", 1);
-    let error = Engine::restore(EngineConfig::default(), &mut future.as_bytes())
+    let error = Engine::restore(Config::default(), &mut future.as_bytes())
         .err()
         .unwrap();
     assert!(error.to_string().contains("version 99"), "{error}");
@@ -134,10 +134,8 @@ fn event(
 
 #[test]
 fn quiet_sources_are_forgotten_and_suspicious_ones_kept() {
-    let config = EngineConfig {
-        retention_ms: 2 * 86_400_000,
-        ..EngineConfig::default()
-    };
+    let mut config = Config::default();
+    config.engine.retention_days = 2;
     let mut engine = Engine::new(config);
     // Jane's home on days 0–2; a spray on day 0.
     for day in 0..3 {

@@ -44,9 +44,15 @@ pub struct DemoArgs {
     /// Where to write the simulated logs (default: forewarn-demo in the temporary folder).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+
+    /// Thresholds and allowlists for the scan (TOML; see `forewarn config print-default`).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    // A bad configuration fails before a minute of simulating, not after.
+    let detection = crate::commands::config::load(args.config.as_deref())?;
     let out = args
         .out
         .unwrap_or_else(|| std::env::temp_dir().join("forewarn-demo"));
@@ -101,6 +107,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let options = super::scan::ScanOptions {
         threads: super::scan::default_threads(),
+        config: detection,
         ..Default::default()
     };
     let scanned = scan(&[out.join("native")], &scan_out, &options)?;

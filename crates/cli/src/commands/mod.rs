@@ -1,3 +1,4 @@
+pub mod config;
 pub mod decode;
 pub mod demo;
 pub mod eval;

@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use forewarn_detect::engine_state::State;
-use forewarn_detect::{Engine, EngineConfig, ScanOutcome, SightingBatch, Sightings};
+use forewarn_detect::{Config, Engine, ScanOutcome, SightingBatch, Sightings};
 use forewarn_formats::input;
 use forewarn_formats::{Batcher, Format, ReadError, ReadOptions, Reader, Summary};
 use forewarn_model::{AuthEvent, Timestamp};
@@ -69,6 +69,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     save_state: Option<PathBuf>,
 
+    /// Thresholds and allowlists (TOML; `forewarn config print-default` shows every key).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
@@ -112,6 +116,8 @@ pub struct ScanOptions {
     pub resume: Option<PathBuf>,
     /// Where to save the state at the end.
     pub save_state: Option<PathBuf>,
+    /// Thresholds and allowlists.
+    pub config: Config,
 }
 
 /// Makes sightings of the events inside the time window, on a decoding thread.
@@ -162,8 +168,8 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
         ..ReadOptions::default()
     });
     let (mut engine, earlier_inputs) = match &options.resume {
-        Some(path) => resume(path)?,
-        None => (Engine::new(EngineConfig::default()), Vec::new()),
+        Some(path) => resume(path, options.config.clone())?,
+        None => (Engine::new(options.config.clone()), Vec::new()),
     };
     let keys = engine.keys();
     let make = || Prepare {
@@ -222,12 +228,12 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
     })
 }
 
-fn resume(path: &Path) -> anyhow::Result<(Engine, Vec<String>)> {
+fn resume(path: &Path, config: Config) -> anyhow::Result<(Engine, Vec<String>)> {
     let file = std::fs::File::open(path)
         .with_context(|| format!("cannot open the saved state {}", path.display()))?;
     let (mut stream, _) = input::decompress(Box::new(file))
         .with_context(|| format!("cannot read the saved state {}", path.display()))?;
-    Engine::restore(EngineConfig::default(), &mut stream)
+    Engine::restore(config, &mut stream)
         .with_context(|| format!("cannot resume from {}", path.display()))
 }
 
@@ -337,6 +343,7 @@ impl Progress {
 }
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let config = crate::commands::config::load(args.config.as_deref())?;
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let options = ScanOptions {
@@ -347,6 +354,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         progress: show_progress,
         resume: args.resume,
         save_state: args.save_state,
+        config,
     };
     let scanned = scan(&args.inputs, &args.out, &options)?;
     if !args.quiet {

@@ -5,9 +5,31 @@
 use super::{sources, Detector, Verdict};
 use crate::engine::State;
 
-pub struct BruteForce;
+/// `[detectors.brute_force]`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Failed passwords on one account from one source, at least. 20: someone who forgot a
+    /// password tries a handful of times and then recovers it; lockout policies commonly
+    /// stop at 5–10 per window, so 20 in total is either a tool or a stuck device.
+    pub min_failures: u32,
+}
 
-const MIN_FAILURES: u32 = 20;
+impl Default for Params {
+    fn default() -> Self {
+        Params { min_failures: 20 }
+    }
+}
+
+pub struct BruteForce {
+    params: Params,
+}
+
+impl BruteForce {
+    pub fn new(params: Params) -> Self {
+        BruteForce { params }
+    }
+}
 
 impl Detector for BruteForce {
     fn name(&self) -> &'static str {
@@ -18,7 +40,7 @@ impl Detector for BruteForce {
         sources(state)
             .filter_map(|(source, stats)| {
                 let worst = stats.failed_accounts.values().copied().max().unwrap_or(0);
-                (worst >= MIN_FAILURES).then(|| {
+                (worst >= self.params.min_failures).then(|| {
                     Verdict::for_source(
                         self.name(),
                         &["T1110.001"],

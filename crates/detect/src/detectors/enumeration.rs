@@ -8,12 +8,38 @@
 use super::{sources, Detector, Verdict};
 use crate::engine::State;
 
-pub struct Enumeration;
+/// `[detectors.enumeration]`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Identifiers looked up (or put into recovery) that name no account, at least. 5: a
+    /// person mistypes their own address once or twice; a guessed permutation list of even
+    /// one target has more.
+    pub min_nonexistent: usize,
+    /// Share of the identifiers a source tried that name no account, at least (0..1). 0.3:
+    /// an office NAT or campus mistypes well under 1 % of what it enters; enumeration
+    /// guesses, and most guesses miss.
+    pub min_share: f64,
+}
 
-/// At least this many identifiers that name no account...
-const MIN_NONEXISTENT: usize = 5;
-/// ...making up at least this share of the identifiers tried.
-const MIN_SHARE: f64 = 0.3;
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            min_nonexistent: 5,
+            min_share: 0.3,
+        }
+    }
+}
+
+pub struct Enumeration {
+    params: Params,
+}
+
+impl Enumeration {
+    pub fn new(params: Params) -> Self {
+        Enumeration { params }
+    }
+}
 
 impl Detector for Enumeration {
     fn name(&self) -> &'static str {
@@ -26,20 +52,22 @@ impl Detector for Enumeration {
                 // Identifiers looked up: guessing with passwords is spraying or stuffing.
                 let missing = stats.nonexistent_looked_up.len();
                 let share = missing as f64 / stats.identifiers().max(1) as f64;
-                (missing >= MIN_NONEXISTENT && share >= MIN_SHARE).then(|| {
-                    Verdict::for_source(
-                        self.name(),
-                        &["T1589.002"],
-                        source,
-                        state,
-                        (0.5 + share / 2.0).min(1.0),
-                        vec![
-                            ("nonexistent_identifiers", missing as f64),
-                            ("identifiers", stats.identifiers() as f64),
-                            ("nonexistent_share", share),
-                        ],
-                    )
-                })?
+                (missing >= self.params.min_nonexistent && share >= self.params.min_share).then(
+                    || {
+                        Verdict::for_source(
+                            self.name(),
+                            &["T1589.002"],
+                            source,
+                            state,
+                            (0.5 + share / 2.0).min(1.0),
+                            vec![
+                                ("nonexistent_identifiers", missing as f64),
+                                ("identifiers", stats.identifiers() as f64),
+                                ("nonexistent_share", share),
+                            ],
+                        )
+                    },
+                )?
             })
             .collect()
     }

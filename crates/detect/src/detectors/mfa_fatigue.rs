@@ -10,16 +10,39 @@ use crate::engine::State;
 use crate::intern::Symbol;
 use crate::observation::Observation;
 
-#[derive(Default)]
+/// `[detectors.mfa_fatigue]`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Second-factor prompts denied or unanswered for one account from one source, at
+    /// least. 3: a person misses one push, maybe two, and then answers; a bombing run sends
+    /// prompts until one is accepted.
+    pub min_failures: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params { min_failures: 3 }
+    }
+}
+
 pub struct MfaFatigue {
+    params: Params,
     /// (account, source) → failures, first and last time, first evidence.
     failures: HashMap<(Symbol, Symbol), Failures>,
 }
 
+impl MfaFatigue {
+    pub fn new(params: Params) -> Self {
+        MfaFatigue {
+            params,
+            failures: HashMap::new(),
+        }
+    }
+}
+
 /// Failures, first and last time, first evidence.
 type Failures = (u32, i64, i64, forewarn_model::RawRef);
-
-const MIN_FAILURES: u32 = 3;
 
 impl Detector for MfaFatigue {
     fn name(&self) -> &'static str {
@@ -43,7 +66,7 @@ impl Detector for MfaFatigue {
         let mut verdicts: Vec<Verdict> = self
             .failures
             .iter()
-            .filter(|(_, f)| f.0 >= MIN_FAILURES)
+            .filter(|(_, f)| f.0 >= self.params.min_failures)
             .filter_map(|(&(_, source), &(count, first, last, raw))| {
                 let mut verdict = Verdict::for_source(
                     self.name(),
@@ -65,7 +88,7 @@ impl Detector for MfaFatigue {
 
     fn expire(&mut self, before_ms: i64) {
         self.failures
-            .retain(|_, f| f.2 >= before_ms || f.0 >= MIN_FAILURES);
+            .retain(|_, f| f.2 >= before_ms || f.0 >= self.params.min_failures);
     }
 
     fn save(&self) -> Result<serde_json::Value, serde_json::Error> {

@@ -5,30 +5,45 @@
 //! own it needs, and gives [`Verdict`]s when asked. Source-level detectors usually need no
 //! state of their own: they read the per-source sums.
 
-mod brute_force;
-mod enumeration;
-mod mfa_fatigue;
-mod password_spray;
-mod recovery_probe;
+pub mod brute_force;
+pub mod enumeration;
+pub mod mfa_fatigue;
+pub mod password_spray;
+pub mod recovery_probe;
 mod sim_swap;
-mod stuffing;
+pub mod stuffing;
 
 use forewarn_model::RawRef;
 
+use brute_force::BruteForce;
+use enumeration::Enumeration;
+use mfa_fatigue::MfaFatigue;
+use password_spray::PasswordSpray;
+use recovery_probe::RecoveryProbe;
+use sim_swap::SimSwap;
+use stuffing::Stuffing;
+
+use crate::config::Config;
 use crate::engine::State;
 use crate::intern::Symbol;
 use crate::observation::Observation;
 
-/// Every detector, in the order their verdicts are reported.
-pub static DETECTORS: &[fn() -> Box<dyn Detector>] = &[
-    || Box::new(enumeration::Enumeration),
-    || Box::new(recovery_probe::RecoveryProbe),
-    || Box::new(password_spray::PasswordSpray),
-    || Box::new(brute_force::BruteForce),
-    || Box::new(stuffing::Stuffing),
-    || Box::<mfa_fatigue::MfaFatigue>::default(),
-    || Box::<sim_swap::SimSwap>::default(),
+/// Every detector, in the order their verdicts are reported, made from its section of the
+/// configuration (`[detectors.<name>]`, a `Params` in the detector's file, gathered in
+/// [`crate::config::Detectors`]).
+pub static DETECTORS: &[MakeDetector] = &[
+    |c| Box::new(Enumeration::new(c.detectors.enumeration.clone())),
+    |c| Box::new(RecoveryProbe::new(c.detectors.recovery_probe.clone())),
+    |c| Box::new(PasswordSpray::new(c.detectors.password_spray.clone())),
+    |c| Box::new(BruteForce::new(c.detectors.brute_force.clone())),
+    |c| Box::new(Stuffing::new(c.detectors.credential_stuffing.clone())),
+    |c| Box::new(MfaFatigue::new(c.detectors.mfa_fatigue.clone())),
+    |_| Box::<SimSwap>::default(),
+    // New detectors: one line each, `|c| Box::new(Name::new(c.detectors.name.clone()))`.
 ];
+
+/// Makes a detector from the configuration.
+pub type MakeDetector = fn(&Config) -> Box<dyn Detector>;
 
 pub trait Detector: Send {
     fn name(&self) -> &'static str;

@@ -11,16 +11,52 @@ use super::{sources, Detector, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
 
-pub struct Stuffing;
+/// `[detectors.credential_stuffing]`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Sources in one run of one client, at least. 8: a household or a few colleagues who
+    /// share a client and mistype stay below it; a stuffing run rotates through hundreds of
+    /// proxy exits.
+    pub min_sources: usize,
+    /// Events from one source, at most. 12: a proxy exit tries one or two credentials (a
+    /// lookup, a password, maybe a second factor each); a source doing more shows up on its
+    /// own, as spraying or brute force.
+    pub max_events: u32,
+    /// Share of a source's events that failed, at least (0..1; an identifier naming no
+    /// account counts twice). 0.5: stuffing mostly fails, a person's sign-ins mostly work.
+    pub min_failure_share: f64,
+    /// Hours between one source's first event and the next one's, at most, within a run.
+    /// 48: a tool works through its list in hours to days; a pause longer than two days
+    /// starts a new run (perhaps a different actor with the same tool).
+    pub max_gap_hours: u32,
+    /// A client used by at most this share of all sources is rare (0..1): a tool, not a
+    /// browser. 0.05: every common browser build is used by far more; a rare client lets a
+    /// source whose one try worked count too.
+    pub rare_client_share: f64,
+}
 
-const DAY_MS: i64 = 86_400_000;
-/// A group of one client's sources is flagged when it has at least this many.
-const MIN_SOURCES: usize = 8;
-/// A proxy exit makes a handful of tries; more is a different pattern.
-const MAX_EVENTS: u32 = 12;
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            min_sources: 8,
+            max_events: 12,
+            min_failure_share: 0.5,
+            max_gap_hours: 48,
+            rare_client_share: 0.05,
+        }
+    }
+}
 
-/// Sources of one group are at most this far apart in time (first activity), in a chain.
-const MAX_GAP_MS: i64 = 2 * DAY_MS;
+pub struct Stuffing {
+    params: Params,
+}
+
+impl Stuffing {
+    pub fn new(params: Params) -> Self {
+        Stuffing { params }
+    }
+}
 
 impl Detector for Stuffing {
     fn name(&self) -> &'static str {
@@ -37,7 +73,10 @@ impl Detector for Stuffing {
                 *users.entry(agent).or_default() += 1;
             }
         }
-        let rare = |agent: Symbol| users.get(&agent).copied().unwrap_or(0) * 20 <= total;
+        let p = &self.params;
+        let rare = |agent: Symbol| {
+            users.get(&agent).copied().unwrap_or(0) as f64 <= p.rare_client_share * total as f64
+        };
         // Sources that tried a few credentials, failing, on accounts that never signed in from
         // there. With a rare tool, one try may have worked (a reused password); with a common
         // browser, only sources that never got in count, or every typo would.
@@ -48,13 +87,14 @@ impl Detector for Stuffing {
             };
             let failures = stats.password_failures + stats.mfa_failures;
             let mostly_failures = failures > 0
-                && failures as usize + stats.nonexistent.len() * 2 >= stats.events as usize / 2;
+                && (failures as usize + stats.nonexistent.len() * 2) as f64
+                    >= (f64::from(stats.events) * p.min_failure_share).floor();
             let got_in = stats.sessions > 0;
             let strangers = stats.reach.values().all(|r| r.stranger);
             if mostly_failures
                 && (!got_in || rare(agent))
                 && strangers
-                && stats.events <= MAX_EVENTS
+                && stats.events <= p.max_events
             {
                 by_agent
                     .entry(agent)
@@ -62,6 +102,7 @@ impl Detector for Stuffing {
                     .push((stats.first_ms, source));
             }
         }
+        let max_gap_ms = i64::from(p.max_gap_hours) * 3_600_000;
         let mut runs: Vec<(i64, i64, Vec<Symbol>)> = Vec::new();
         let mut agents: Vec<_> = by_agent.into_iter().collect();
         agents.sort_unstable_by_key(|(agent, _)| *agent);
@@ -70,11 +111,11 @@ impl Detector for Stuffing {
             // Split where the tool went quiet for days: separate runs, maybe separate actors.
             let mut start = 0;
             for end in 1..=members.len() {
-                if end < members.len() && members[end].0 - members[end - 1].0 <= MAX_GAP_MS {
+                if end < members.len() && members[end].0 - members[end - 1].0 <= max_gap_ms {
                     continue;
                 }
                 let run = &members[start..end];
-                if run.len() >= MIN_SOURCES {
+                if run.len() >= p.min_sources {
                     runs.push((
                         run[0].0,
                         run[run.len() - 1].0,

@@ -1,0 +1,317 @@
+//! The configuration: every threshold of the engine, the campaigns and each detector, and the
+//! operator's allowlists, read from TOML (`forewarn scan --config FILE`).
+//!
+//! Each part keeps its own `Params` beside the code that uses it (a detector's thresholds in
+//! the detector's file); this module only gathers them into sections:
+//!
+//! ```toml
+//! [engine]                       # engine::Params
+//! [campaigns]                    # campaigns::Params
+//! [allowlist]                    # allowlist::Params
+//! [detectors.<name>]             # detectors::<name>::Params
+//! ```
+//!
+//! [`DEFAULT_TOML`] is the commented default that `forewarn config print-default` prints; tests
+//! hold it to [`Config::default()`] key for key and value for value, so it cannot drift.
+//! Every key may be left out (its default applies); a key forewarn does not know, or a value
+//! of the wrong type, is an error naming the file, line, column and key — a misspelt
+//! threshold must never be silently ignored.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::detectors::{
+    brute_force, enumeration, mfa_fatigue, password_spray, recovery_probe, stuffing,
+};
+use crate::{allowlist, campaigns, engine};
+
+/// The commented default configuration: every key, its default and why.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub engine: engine::Params,
+    pub campaigns: campaigns::Params,
+    pub allowlist: allowlist::Params,
+    pub detectors: Detectors,
+}
+
+/// `[detectors.<name>]`: one section per detector, named as the detector reports itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Detectors {
+    pub enumeration: enumeration::Params,
+    pub recovery_probe: recovery_probe::Params,
+    pub password_spray: password_spray::Params,
+    pub brute_force: brute_force::Params,
+    pub credential_stuffing: stuffing::Params,
+    pub mfa_fatigue: mfa_fatigue::Params,
+    // New detectors: their `Params` here, in `DETECTORS` order, and their section in
+    // default.toml (a test checks that every key is there).
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{}:{line}:{column}: {}{message} (`forewarn config print-default` shows every key)",
+        path.display(),
+        key.as_deref().map(|k| format!("{k}: ")).unwrap_or_default()
+    )]
+    Invalid {
+        path: PathBuf,
+        /// 1-based, as editors count.
+        line: usize,
+        column: usize,
+        /// The dotted key at fault (`detectors.brute_force.min_failures`), when one is.
+        key: Option<String>,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|error| {
+            let offset = error.span().map_or(0, |span| span.start).min(text.len());
+            let (line, column) = line_and_column(text, offset);
+            ConfigError::Invalid {
+                path: origin.to_owned(),
+                line,
+                column,
+                key: key_at(text, offset),
+                message: error.message().trim().to_owned(),
+            }
+        })
+    }
+}
+
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
+    (line, column)
+}
+
+/// The dotted key whose line holds `offset`: the nearest `key =` line at or above it (a value
+/// may span lines), under the table header above that; or the header itself, when the error
+/// is on it.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let line_end = text
+        .get(offset..)?
+        .find('\n')
+        .map_or(text.len(), |i| offset + i);
+    let mut key: Option<&str> = None;
+    for (i, line) in text[..line_end].lines().rev().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            let table = line.trim_start_matches('[').split(']').next()?.trim();
+            return match key {
+                Some(key) => Some(format!("{table}.{key}")),
+                None if i == 0 => Some(table.to_owned()),
+                None => None,
+            };
+        }
+        if key.is_none() && !line.starts_with('#') {
+            if let Some((name, _)) = line.split_once('=') {
+                let name = name.trim();
+                let bare = name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+                if bare && !name.is_empty() {
+                    key = Some(name);
+                }
+            }
+        }
+    }
+    key.map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("forewarn.toml"))
+    }
+
+    #[test]
+    fn the_default_file_is_the_default() {
+        assert_eq!(parse(DEFAULT_TOML).unwrap(), Config::default());
+        assert_eq!(parse("").unwrap(), Config::default());
+    }
+
+    /// Every key of `Config::default()` is written out in the default file, and nothing
+    /// else: the file is the one list of keys with their reasons.
+    #[test]
+    fn the_default_file_names_every_key() {
+        fn keys(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+            if let serde_json::Value::Object(map) = value {
+                for (key, value) in map {
+                    let path = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    if value.is_object() {
+                        keys(&path, value, out);
+                    } else {
+                        out.push(path);
+                    }
+                }
+            }
+        }
+        fn toml_keys(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {
+            for (key, value) in table {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                match value {
+                    toml::Value::Table(t) => toml_keys(&path, t, out),
+                    _ => out.push(path),
+                }
+            }
+        }
+        let mut expected = Vec::new();
+        keys(
+            "",
+            &serde_json::to_value(Config::default()).unwrap(),
+            &mut expected,
+        );
+        let mut written = Vec::new();
+        toml_keys(
+            "",
+            &DEFAULT_TOML.parse::<toml::Table>().unwrap(),
+            &mut written,
+        );
+        expected.sort();
+        written.sort();
+        assert_eq!(written, expected);
+        // ...and docs/configuration.md explains each one.
+        let docs = include_str!("../../../docs/configuration.md");
+        for key in &expected {
+            let (section, name) = key.rsplit_once('.').unwrap();
+            let section = match section.strip_prefix("detectors.") {
+                Some(detector) => format!("| `{detector}` |"),
+                None => format!("`[{section}]`"),
+            };
+            assert!(
+                docs.contains(&format!("| `{name}` |")) && docs.contains(&section),
+                "docs/configuration.md does not explain {key}"
+            );
+        }
+        // Each key has its reason on the comment line above it.
+        let lines: Vec<&str> = DEFAULT_TOML.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.contains(" = ") && !line.starts_with('#') {
+                assert!(
+                    i > 0 && lines[i - 1].starts_with('#'),
+                    "no comment above `{line}`"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults() {
+        let config = parse(
+            "[detectors.brute_force]\nmin_failures = 50\n\n[allowlist]\negress = [\"203.0.113.0/24\", \"2001:db8::1\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.detectors.brute_force.min_failures, 50);
+        assert_eq!(config.allowlist.egress.len(), 2);
+        assert_eq!(config.allowlist.egress[1].to_string(), "2001:db8::1/128");
+        assert_eq!(config.engine, engine::Params::default());
+        assert_eq!(
+            config.detectors.credential_stuffing,
+            stuffing::Params::default()
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_names_file_line_and_key() {
+        let error =
+            parse("[engine]\nlateness_seconds = 60\n\n[detectors.brute_force]\nmin_failure = 5\n")
+                .unwrap_err();
+        let ConfigError::Invalid {
+            line, column, key, ..
+        } = &error
+        else {
+            panic!("{error}");
+        };
+        assert_eq!((*line, *column), (5, 1));
+        assert_eq!(key.as_deref(), Some("detectors.brute_force.min_failure"));
+        let text = error.to_string();
+        assert!(
+            text.starts_with(
+                "forewarn.toml:5:1: detectors.brute_force.min_failure: unknown field `min_failure`"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("min_failures"), "names the right key: {text}");
+    }
+
+    #[test]
+    fn an_unknown_section_is_named() {
+        let error = parse("[detectors.bruteforce]\nmin_failures = 5\n").unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("bruteforce"), "{text}");
+        assert!(text.starts_with("forewarn.toml:1:"), "{text}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_file_line_and_key() {
+        let error =
+            parse("# thresholds\n[detectors.enumeration]\nmin_share = \"high\"\n").unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.starts_with("forewarn.toml:3:13: detectors.enumeration.min_share: invalid type"),
+            "{text}"
+        );
+        let error = parse("[engine]\nlateness_seconds = -5\n").unwrap_err();
+        assert!(
+            error.to_string().contains("engine.lateness_seconds"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_bad_range_names_its_line() {
+        let error = parse("[allowlist]\nvpn = [\n  \"198.51.100.0/24\",\n  \"office-nat\",\n]\n")
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.starts_with(
+                "forewarn.toml:4:3: allowlist.vpn: `office-nat` is not an address range"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let error = Config::load(Path::new("/nonexistent/forewarn.toml")).unwrap_err();
+        assert!(error.to_string().contains("/nonexistent/forewarn.toml"));
+    }
+}
