@@ -3,12 +3,12 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use forewarn_model::{AuthEvent, Kind, Outcome as EventOutcome};
+use forewarn_model::{AuthEvent, Country, Kind, Outcome as EventOutcome};
 
 use crate::campaigns::{self, Campaign};
 use crate::detectors::{Detector, Verdict, DETECTORS};
 use crate::intern::{Interner, Symbol};
-use crate::observation::{hash_text, Observation, SourceStats};
+use crate::observation::{hash_text, mailbox_key, Observation, SourceStats};
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -31,6 +31,10 @@ pub struct Baseline {
     pub sources: Vec<Symbol>,
     pub devices: Vec<u64>,
     pub asns: Vec<u32>,
+    pub countries: Vec<Country>,
+    pub agents: Vec<Symbol>,
+    /// Sessions learned (saturating): how much the lists above can be trusted.
+    pub sessions: u16,
 }
 
 const BASELINE_CAP: usize = 16;
@@ -54,6 +58,13 @@ impl Baseline {
         if let Some(asn) = o.asn {
             add(&mut self.asns, asn);
         }
+        if let Some(country) = o.country {
+            add(&mut self.countries, country);
+        }
+        if let Some(agent) = o.agent {
+            add(&mut self.agents, agent);
+        }
+        self.sessions = self.sessions.saturating_add(1);
     }
 
     /// Whether the account has signed in from here or on this device before.
@@ -126,10 +137,15 @@ impl Ord for Pending {
 
 impl Engine {
     pub fn new(config: EngineConfig) -> Self {
+        Engine::with_detectors(config, DETECTORS.iter().map(|make| make()).collect())
+    }
+
+    /// An engine running only `detectors` (tests, or detectors built from a configuration).
+    pub fn with_detectors(config: EngineConfig, detectors: Vec<Box<dyn Detector>>) -> Self {
         Engine {
             config,
             state: State::default(),
-            detectors: DETECTORS.iter().map(|make| make()).collect(),
+            detectors,
             pending: BinaryHeap::new(),
             arrived: 0,
             watermark: i64::MIN,
@@ -171,9 +187,16 @@ impl Engine {
             exists: Observation::exists_in(event),
             source,
             asn: event.asn,
+            country: event.country,
             agent: event.user_agent.as_deref().map(|a| state.agents.intern(a)),
             device: event.device_id.as_deref().map(hash_text),
             actor: event.actor.as_deref().map(|a| state.accounts.intern(a)),
+            recovery_mailbox: match event.channel {
+                Some(forewarn_model::Channel::Email) => {
+                    event.channel_target.as_deref().and_then(mailbox_key)
+                }
+                _ => None,
+            },
             raw: event.raw,
         };
         self.arrived += 1;
@@ -235,7 +258,8 @@ impl Engine {
         for detector in &self.detectors {
             verdicts.extend(detector.verdicts(&self.state));
         }
-        let campaigns = campaigns::build(&self, &verdicts);
+        let mut campaigns = campaigns::build(&self, &verdicts);
+        crate::accounts::attach(&mut campaigns, &verdicts);
         (
             self.state,
             Outcome {

@@ -9,6 +9,7 @@
 //!
 //! This crate must not read files or write output: it sees events and returns findings.
 
+pub mod accounts;
 pub mod campaigns;
 pub mod detectors;
 mod engine;
@@ -20,6 +21,7 @@ pub mod engine_state {
 mod intern;
 mod observation;
 
+pub use accounts::FlaggedAccount;
 pub use campaigns::{Campaign, Stage};
 pub use detectors::{Detector, Subject, Verdict, DETECTORS};
 pub use engine::{Engine, EngineConfig, Outcome as ScanOutcome};

@@ -2,7 +2,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use forewarn_model::{AuthEvent, Channel, Kind, Outcome, RawRef, Reason};
+use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason};
 
 use crate::campaigns::Stage;
 use crate::intern::{FastMap, FastSet, Symbol};
@@ -21,10 +21,13 @@ pub struct Observation {
     /// The source address (or host name), interned.
     pub source: Option<Symbol>,
     pub asn: Option<u32>,
+    pub country: Option<Country>,
     pub agent: Option<Symbol>,
     /// Hash of the device id (devices are too many to intern).
     pub device: Option<u64>,
     pub actor: Option<Symbol>,
+    /// The recovery mailbox a code went to, as [`mailbox_key`] reduces it.
+    pub recovery_mailbox: Option<u64>,
     pub raw: RawRef,
 }
 
@@ -32,6 +35,22 @@ pub fn hash_text(text: &str) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut hasher);
     hasher.finish()
+}
+
+/// What a masked recovery address (`j***@example.com`) still says about its mailbox: the first
+/// letter and the domain, hashed. The same key made from an account's own address tells which
+/// accounts a masked address can be (one in a few dozen of a domain's accounts, not one in all).
+/// None for anything that is not an email address (a masked phone number).
+pub fn mailbox_key(address: &str) -> Option<u64> {
+    let (local, domain) = address.trim().rsplit_once('@')?;
+    let first = local.chars().next()?.to_lowercase().next()?;
+    if first == '*' || domain.is_empty() {
+        return None;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    first.hash(&mut hasher);
+    domain.to_ascii_lowercase().hash(&mut hasher);
+    Some(hasher.finish())
 }
 
 impl Observation {

@@ -1,6 +1,9 @@
 //! Accuracy on the simulator: every scenario, scored against the truth.
 
-use forewarn_detect::{Engine, EngineConfig, Stage};
+use std::collections::{BTreeMap, BTreeSet};
+
+use forewarn_detect::engine_state::State;
+use forewarn_detect::{accounts, Engine, EngineConfig, Stage, Subject, Verdict};
 use forewarn_formats::{ReadOptions, Reader};
 use forewarn_sim::score::{score, FoundAccount, FoundCampaign, ScanOutput, Score};
 use forewarn_sim::simulate::{simulate, SimConfig};
@@ -11,6 +14,68 @@ fn truth_stage(stage: Stage) -> TruthStage {
         Stage::Identified => TruthStage::Identified,
         Stage::Attacked => TruthStage::Attacked,
         Stage::Compromised => TruthStage::Compromised,
+    }
+}
+
+/// Prints, per account-level detector, how many of its verdicts are about accounts the truth
+/// says a campaign attacked, and how many about honest ones with which look-alike behaviour.
+fn report_account_verdicts(truth: &Truth, state: &State, verdicts: &[Verdict]) {
+    let attacked: BTreeSet<&str> = truth
+        .campaigns
+        .iter()
+        .flat_map(|c| c.accounts.identified.iter().map(String::as_str))
+        .collect();
+    let mut counts: BTreeMap<&str, (usize, BTreeMap<&str, usize>)> = BTreeMap::new();
+    for verdict in verdicts {
+        let Subject::Account { account, .. } = verdict.subject else {
+            continue;
+        };
+        let name = state.accounts.resolve(account);
+        let entry = counts.entry(verdict.detector).or_default();
+        if attacked.contains(name) {
+            entry.0 += 1;
+            if std::env::var("FOREWARN_DEBUG").is_ok() {
+                eprintln!(
+                    "    attacked {name} {:?} {:?} src {:?}",
+                    verdict.detector,
+                    verdict.signals,
+                    match verdict.subject {
+                        Subject::Account { source, .. } => source.map(|s| state.sources.resolve(s)),
+                        _ => None,
+                    }
+                );
+            }
+        } else {
+            let behaviours: Vec<&str> = truth
+                .benign
+                .iter()
+                .filter(|(_, accounts)| accounts.iter().any(|a| a == name))
+                .map(|(b, _)| b.as_str())
+                .filter(|b| !["typo", "marketing_burst"].contains(b))
+                .collect();
+            if std::env::var("FOREWARN_DEBUG").is_ok() {
+                eprintln!(
+                    "    honest {name} {:?} {:?} {:?} src {:?}",
+                    verdict.detector,
+                    behaviours,
+                    verdict.signals,
+                    match verdict.subject {
+                        Subject::Account { source, .. } => source.map(|s| state.sources.resolve(s)),
+                        _ => None,
+                    }
+                );
+            }
+            for b in if behaviours.is_empty() {
+                vec!["none"]
+            } else {
+                behaviours
+            } {
+                *entry.1.entry(b).or_default() += 1;
+            }
+        }
+    }
+    for (detector, (on_attacked, honest)) in counts {
+        eprintln!("  {detector}: {on_attacked} on attacked accounts, honest {honest:?}");
     }
 }
 
@@ -28,37 +93,31 @@ fn scan_and_score(config: &SimConfig) -> (Truth, Score) {
         })
         .unwrap();
     let (state, outcome) = engine.finish();
-    let mut accounts = std::collections::BTreeMap::new();
     let mut campaigns = Vec::new();
     for campaign in &outcome.campaigns {
         let stages = campaign
             .accounts
             .iter()
             .map(|(&a, r)| (state.accounts.resolve(a), truth_stage(r.0)));
-        let lists = StageAccounts::from_stages(stages);
-        for (&a, r) in &campaign.accounts {
-            let entry = accounts
-                .entry(state.accounts.resolve(a).to_owned())
-                .or_insert(r.0);
-            *entry = (*entry).max(r.0);
-        }
         campaigns.push(FoundCampaign {
             id: campaign.id.clone(),
             funnel: None,
-            accounts: lists,
+            accounts: StageAccounts::from_stages(stages),
         });
     }
+    // What accounts.jsonl lists: every campaign's accounts and corroborated account verdicts.
     let scan = ScanOutput {
-        accounts: accounts
+        accounts: accounts::flagged(&outcome.campaigns, &outcome.verdicts)
             .into_iter()
-            .map(|(account, stage)| FoundAccount {
-                account,
-                stage: truth_stage(stage),
+            .map(|line| FoundAccount {
+                account: state.accounts.resolve(line.account).to_owned(),
+                stage: truth_stage(line.stage),
                 campaigns: vec![],
             })
             .collect(),
         campaigns,
     };
+    report_account_verdicts(&report.truth, &state, &outcome.verdicts);
     let result = score(&report.truth, &scan);
     (report.truth, result)
 }
