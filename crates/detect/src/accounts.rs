@@ -7,9 +7,9 @@
 //!   account is compromised (account verdicts are about sessions and changes that worked) and
 //!   the campaign takes the detector and its techniques;
 //! - one that another account-level detector *corroborates* — a second detector's verdict on
-//!   the same account from the same source, or a recovery chain, which needs two accounts'
-//!   evidence by itself — stands for a compromised account: joined to a campaign that reached
-//!   the account, or listed alone. A single uncorroborated account verdict never lists an
+//!   the same account from the same source — stands for a compromised account (and for the
+//!   secondary mailbox of a recovery chain among them): joined to a campaign that reached the
+//!   account, or listed alone. A single uncorroborated account verdict never lists an
 //!   account: a traveller with a new phone is a finding to read, not a person to alarm.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,10 +43,10 @@ fn by_account(verdicts: &[Verdict]) -> BTreeMap<(Symbol, Option<Symbol>), Vec<&V
 }
 
 /// Whether a set of verdicts on one account from one source is enough to say the account was
-/// taken: two detectors agree, or a recovery chain (two accounts' evidence) says so.
+/// taken: two detectors agree.
 fn corroborated(verdicts: &[&Verdict]) -> bool {
     let detectors: BTreeSet<&str> = verdicts.iter().map(|v| v.detector).collect();
-    detectors.len() >= 2 || verdicts.iter().any(|v| !v.related_accounts.is_empty())
+    detectors.len() >= 2
 }
 
 /// The accounts that corroborated account verdicts stand for, with the verdicts: the subject
@@ -205,10 +205,11 @@ mod tests {
     }
 
     #[test]
-    fn a_chain_lists_both_accounts() {
+    fn a_corroborated_chain_lists_both_accounts() {
         let mut chain = verdict("recovery_chain", 1, 7);
         chain.related_accounts.push(2);
-        let lines = flagged(&[], &[chain]);
+        assert!(flagged(&[], &[chain.clone()]).is_empty());
+        let lines = flagged(&[], &[chain, verdict("persistence", 1, 7)]);
         let listed: Vec<Symbol> = lines.iter().map(|l| l.account).collect();
         assert_eq!(listed, [1, 2]);
     }

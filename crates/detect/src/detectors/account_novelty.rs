@@ -16,9 +16,9 @@
 //! a campus, a carrier's CGNAT pool, a VPN exit) says little about whose it is, so being new to
 //! it does not count as a new network. Accounts with too little history are not judged.
 //!
-//! A place the account then kept coming back to (sessions on two days or more) is its owner's
-//! new place — a first sign-in from home on a laptop after weeks on the phone — and is dropped
-//! in hindsight.
+//! In hindsight, a place the account then kept coming back to (sessions on two days or more) is
+//! its owner's new place, and a device later used from one of the account's known places is
+//! its owner's new device (a phone first used over a VPN, then at home): both are dropped.
 //!
 //! Known false positives: a new phone or laptop first used while travelling, or at a place
 //! used once; a browser update (a new user agent) on a new network. These are findings to read,
@@ -182,10 +182,54 @@ pub(super) fn owners_place(state: &State, account: Symbol, source: Option<Symbol
         .is_some_and(|r| r.owners_place())
 }
 
+/// New devices of some accounts, watched: a device later used from one of the account's
+/// known places (an address it had signed in from before) is its owner's, however new it was
+/// at first — the phone first used over a VPN, then at home. An attacker's device does not turn
+/// up at its victim's home.
+#[derive(Debug, Default)]
+pub(super) struct KeptDevices {
+    /// (account, device) → (the address it was new at, seen since from a known place).
+    watched: FastMap<(Symbol, u64), (Option<Symbol>, bool)>,
+}
+
+impl KeptDevices {
+    pub(super) fn watch(&mut self, o: &Observation) {
+        if let Some(device) = o.device {
+            self.watched
+                .entry((o.account, device))
+                .or_insert((o.source, false));
+        }
+    }
+
+    /// Sees every event (before the baseline learns from it).
+    pub(super) fn observe(&mut self, o: &Observation, state: &State) {
+        if self.watched.is_empty() || !is_entry(o) {
+            return;
+        }
+        let Some(device) = o.device else {
+            return;
+        };
+        if let Some((first_source, kept)) = self.watched.get_mut(&(o.account, device)) {
+            let known_place = o.source != *first_source
+                && o.source.is_some_and(|s| {
+                    state
+                        .baseline(o.account)
+                        .is_some_and(|b| b.sources.contains(&s))
+                });
+            *kept |= known_place;
+        }
+    }
+
+    pub(super) fn kept(&self, account: Symbol, device: Option<u64>) -> bool {
+        device.is_some_and(|d| self.watched.get(&(account, d)).is_some_and(|w| w.1))
+    }
+}
+
 /// What was new, from one source to one account.
 #[derive(Debug, Clone)]
 struct Found {
     novelty: Novelty,
+    device: Option<u64>,
     first_ms: i64,
     last_ms: i64,
     events: u32,
@@ -197,6 +241,7 @@ const MAX_EVIDENCE: usize = 4;
 pub struct AccountNovelty {
     params: Params,
     found: FastMap<(Symbol, Option<Symbol>), Found>,
+    devices: KeptDevices,
 }
 
 impl AccountNovelty {
@@ -204,6 +249,7 @@ impl AccountNovelty {
         AccountNovelty {
             params,
             found: FastMap::default(),
+            devices: KeptDevices::default(),
         }
     }
 
@@ -218,6 +264,7 @@ impl Detector for AccountNovelty {
     }
 
     fn observe(&mut self, o: &Observation, state: &State) {
+        self.devices.observe(o, state);
         if !is_entry(o) {
             return;
         }
@@ -240,10 +287,12 @@ impl Detector for AccountNovelty {
             return;
         }
         if self.qualifies(novelty) {
+            self.devices.watch(o);
             self.found.insert(
                 key,
                 Found {
                     novelty,
+                    device: o.device,
                     first_ms: o.time_ms,
                     last_ms: o.time_ms,
                     events: 1,
@@ -258,7 +307,8 @@ impl Detector for AccountNovelty {
             .found
             .iter()
             .filter_map(|(&(account, source), found)| {
-                if owners_place(state, account, source) {
+                if owners_place(state, account, source) || self.devices.kept(account, found.device)
+                {
                     return None;
                 }
                 let shared = source.and_then(|s| state.source(s)).is_some_and(|s| {
@@ -406,6 +456,18 @@ pub(super) mod tests {
                 "safari",
             ));
         }
+        assert!(run(novelty(), &events(&seen)).is_empty());
+    }
+
+    #[test]
+    fn a_new_phone_first_used_over_a_vpn_then_at_home_is_not() {
+        let mut seen = history();
+        seen.push(Event::session(
+            80, "jane", "vpn-exit", "RO", 9009, "phone", "safari",
+        ));
+        seen.push(Event::session(
+            90, "jane", "home", "DE", 3320, "phone", "safari",
+        ));
         assert!(run(novelty(), &events(&seen)).is_empty());
     }
 

@@ -15,8 +15,9 @@
 //! NewPhone behaviours), from their usual places or devices: a change counts only when neither
 //! the address nor the device of its session was the account's before. Admin actions on someone
 //! else's behalf (a help desk) are not the account's own, and accounts with too little history
-//! are not judged. A session from a place the account then kept coming back to (sessions on two
-//! days or more) was its owner's, new as it was, and is dropped in hindsight.
+//! are not judged. In hindsight, a session from a place the account then kept coming back to
+//! (sessions on two days or more), or on a device later used from one of the account's known
+//! places, was its owner's, new as it was, and is dropped.
 //!
 //! Known false positives: a new phone set up at a home the account had never signed in from,
 //! and its authenticator enrolled at once.
@@ -24,7 +25,7 @@
 use forewarn_model::{Kind, Outcome, RawRef};
 use serde::{Deserialize, Serialize};
 
-use super::account_novelty::{is_entry, owners_place, Novelty, RELAY_ASNS};
+use super::account_novelty::{is_entry, owners_place, KeptDevices, Novelty, RELAY_ASNS};
 use super::{Detector, Verdict};
 use crate::engine::State;
 use crate::intern::{FastMap, Symbol};
@@ -84,6 +85,25 @@ pub(super) struct StrangerSession {
     pub raw: RawRef,
 }
 
+/// Whether the account had never used the event's address nor its device (its browser, when
+/// the log has no device ids); None when it has had fewer than `min_history` sessions to tell.
+/// With `min_history` 0, everything is new to an account never seen signing in.
+pub(super) fn is_stranger(o: &Observation, state: &State, min_history: u16) -> Option<bool> {
+    let baseline = state.baseline(o.account);
+    if baseline.map_or(0, |b| b.sessions) < min_history {
+        return None;
+    }
+    let Some(baseline) = baseline else {
+        return Some(true);
+    };
+    let new_source = o.source.is_none_or(|s| !baseline.sources.contains(&s));
+    let new_device = match o.device {
+        Some(device) => !baseline.devices.contains(&device),
+        None => o.agent.is_none_or(|a| !baseline.agents.contains(&a)),
+    };
+    Some(new_source && new_device)
+}
+
 /// Each account's latest stranger session, kept for a while: which later events of the
 /// account belong to a stranger.
 #[derive(Debug)]
@@ -104,18 +124,10 @@ impl StrangerSessions {
         }
     }
 
-    /// Whether the account had never used the event's address nor its device (its browser,
-    /// when the log has no device ids); None when its history is too short to tell.
+    /// Whether the account had never used the event's address nor its device; see
+    /// [`is_stranger`].
     pub(super) fn is_stranger(&self, o: &Observation, state: &State) -> Option<bool> {
-        let baseline = state
-            .baseline(o.account)
-            .filter(|b| b.sessions >= self.min_history)?;
-        let new_source = o.source.is_none_or(|s| !baseline.sources.contains(&s));
-        let new_device = match o.device {
-            Some(device) => !baseline.devices.contains(&device),
-            None => o.agent.is_none_or(|a| !baseline.agents.contains(&a)),
-        };
-        Some(new_source && new_device)
+        is_stranger(o, state, self.min_history)
     }
 
     /// Sees every event: a session or completed recovery from a stranger opens (or carries
@@ -124,6 +136,9 @@ impl StrangerSessions {
         if o.time_ms >= self.next_sweep_ms {
             let horizon = o.time_ms - self.window_ms;
             self.latest.retain(|_, s| s.start_ms >= horizon);
+            if self.latest.len() * 4 < self.latest.capacity() {
+                self.latest.shrink_to_fit();
+            }
             self.next_sweep_ms = o.time_ms + self.window_ms.max(HOUR_MS);
         }
         if !is_entry(o) {
@@ -141,16 +156,17 @@ impl StrangerSessions {
         if self.is_stranger(o, state) != Some(true) {
             return;
         }
-        let Some(baseline) = state.baseline(o.account) else {
-            return;
-        };
+        let novelty = state
+            .baseline(o.account)
+            .map(|b| Novelty::of(o, b, RELAY_ASNS))
+            .unwrap_or_default();
         self.latest.insert(
             o.account,
             StrangerSession {
                 source: o.source,
                 device: o.device,
                 start_ms: o.time_ms,
-                novelty: Novelty::of(o, baseline, RELAY_ASNS),
+                novelty,
                 after_recovery: recovery,
                 raw: o.raw,
             },
@@ -183,6 +199,7 @@ struct Change {
 pub struct Persistence {
     sessions: StrangerSessions,
     changes: Vec<Change>,
+    devices: KeptDevices,
 }
 
 impl Persistence {
@@ -190,6 +207,7 @@ impl Persistence {
         Persistence {
             sessions: StrangerSessions::new(params.min_history_sessions, params.window_ms),
             changes: Vec::new(),
+            devices: KeptDevices::default(),
         }
     }
 }
@@ -201,6 +219,7 @@ impl Detector for Persistence {
 
     fn observe(&mut self, o: &Observation, state: &State) {
         self.sessions.observe(o, state);
+        self.devices.observe(o, state);
         if !is_persistence(o) {
             return;
         }
@@ -227,6 +246,7 @@ impl Detector for Persistence {
             .take_while(|c| c.time_ms >= session.start_ms)
             .any(|c| c.account == o.account && c.source == o.source && c.kind == o.kind);
         if !seen {
+            self.devices.watch(o);
             self.changes.push(Change {
                 account: o.account,
                 source: o.source,
@@ -241,7 +261,10 @@ impl Detector for Persistence {
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
         self.changes
             .iter()
-            .filter(|change| !owners_place(state, change.account, change.session.source))
+            .filter(|change| {
+                !owners_place(state, change.account, change.session.source)
+                    && !self.devices.kept(change.account, change.session.device)
+            })
             .map(|change| {
                 let session = &change.session;
                 let mut score: f64 = 0.7;

@@ -21,7 +21,7 @@ use forewarn_model::{Kind, Outcome, RawRef};
 use serde::{Deserialize, Serialize};
 
 use super::account_novelty::owners_place;
-use super::persistence::{is_persistence, StrangerSessions};
+use super::persistence::{is_persistence, is_stranger, StrangerSessions};
 use super::{Detector, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
@@ -32,8 +32,10 @@ const HOUR_MS: i64 = 3_600_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
-    /// Sessions an account must have had before an address or device can be called new to it.
-    /// One: a secondary mailbox is often one its owner seldom opens.
+    /// Sessions the primary account must have had before the address and device of its
+    /// recovery can be called new to it. One is enough: the secondary's takeover carries the
+    /// rest of the evidence. (A secondary mailbox needs none: it is often one its owner seldom
+    /// opens, and the change made in the stranger's session is its evidence.)
     pub min_history_sessions: u16,
     /// How long (ms) after a stranger's session began a change still counts as made in it.
     pub takeover_window_ms: i64,
@@ -84,7 +86,7 @@ pub struct RecoveryChain {
 impl RecoveryChain {
     pub fn new(params: Params) -> Self {
         RecoveryChain {
-            sessions: StrangerSessions::new(params.min_history_sessions, params.takeover_window_ms),
+            sessions: StrangerSessions::new(0, params.takeover_window_ms),
             params,
             takeovers: Vec::new(),
             recoveries: Vec::new(),
@@ -123,7 +125,7 @@ impl Detector for RecoveryChain {
             let Some(key) = o.recovery_mailbox else {
                 return;
             };
-            if self.sessions.is_stranger(o, state) == Some(true) {
+            if is_stranger(o, state, self.params.min_history_sessions) == Some(true) {
                 self.recoveries.push(Recovery {
                     account: o.account,
                     key,
@@ -257,6 +259,14 @@ mod tests {
         ));
         assert_eq!(verdicts[0].related_accounts, vec![anna]);
         assert!(verdicts[0].signals.contains(&("same_source", 1.0)));
+    }
+
+    #[test]
+    fn a_secondary_never_signed_in_to_before_counts_as_taken() {
+        let mut seen = the_chain(attacker(0.0, "carl@example.com", "x2"));
+        seen.retain(|e| !(e.account.starts_with("anna") && e.hour < 100.0));
+        let (verdicts, _) = run_with_state(chain(), &events(&seen));
+        assert_eq!(verdicts.len(), 1, "{verdicts:?}");
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //!   the same address within `follow_up_ms` (the number was moved; the attacker locks the
 //!   owner out).
 //! - **Failed**: codes sent and tried, none verified, and the address never got into the
-//!   account (the carrier refused the swap; the code went to the real phone). Judged only for
-//!   accounts with history, as nothing else confirms it.
+//!   account (the carrier refused the swap; the code went to the real phone). Nothing else
+//!   confirms it, so the account must have history to judge by: before the attempt, or, in
+//!   hindsight, sessions elsewhere that never came from the attempt's address or device.
 //!
 //! Swaps run with the same rare client (used by few of all sources) are grouped: one crew with
 //! one phone. Signals: `completed` (1 or 0), `failed_codes`. ATT&CK: T1451 (SIM Card Swap),
@@ -63,6 +64,7 @@ struct Attempt {
     last_ms: i64,
     /// The account had history to judge the stranger by.
     judged: bool,
+    device: Option<u64>,
     failed_codes: u32,
     verified: Option<i64>,
     /// A change of recovery info or a factor followed the verified code.
@@ -123,6 +125,7 @@ impl Detector for SimSwap {
                             first_ms: o.time_ms,
                             last_ms: o.time_ms,
                             judged,
+                            device: o.device,
                             failed_codes: 0,
                             verified: None,
                             changed: false,
@@ -182,7 +185,16 @@ impl Detector for SimSwap {
                 .source(source)
                 .and_then(|s| s.reach.get(&account))
                 .is_some_and(|r| r.stage == Stage::Compromised);
-            let failed = attempt.judged
+            // An account with no history then is judged in hindsight: the attempt's address
+            // and device never became its own, though it signed in elsewhere.
+            let stranger_in_hindsight = state
+                .baseline(account)
+                .filter(|b| b.sessions >= self.params.min_history_sessions)
+                .is_some_and(|b| {
+                    !b.sources.contains(&source)
+                        && attempt.device.is_none_or(|d| !b.devices.contains(&d))
+                });
+            let failed = (attempt.judged || stranger_in_hindsight)
                 && attempt.verified.is_none()
                 && attempt.failed_codes >= self.params.min_failed_codes
                 && !got_in;
@@ -301,5 +313,14 @@ mod tests {
     fn a_failed_attempt_on_an_account_without_history_is_not_judged() {
         let seen: Vec<Event> = attempt(false).into_iter().skip(3).collect();
         assert!(run(SimSwap::default(), &events(&seen)).is_empty());
+    }
+
+    #[test]
+    fn a_failed_attempt_before_any_history_is_judged_in_hindsight() {
+        let mut seen: Vec<Event> = attempt(false).into_iter().skip(3).collect();
+        seen.push(Event::session(
+            200, "jane", "home", "DE", 3320, "laptop", "firefox",
+        ));
+        assert_eq!(run(SimSwap::default(), &events(&seen)).len(), 1);
     }
 }
