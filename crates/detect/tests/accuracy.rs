@@ -34,17 +34,6 @@ fn report_account_verdicts(truth: &Truth, state: &State, verdicts: &[Verdict]) {
         let entry = counts.entry(verdict.detector).or_default();
         if attacked.contains(name) {
             entry.0 += 1;
-            if std::env::var("FOREWARN_DEBUG").is_ok() {
-                eprintln!(
-                    "    attacked {name} {:?} {:?} src {:?}",
-                    verdict.detector,
-                    verdict.signals,
-                    match verdict.subject {
-                        Subject::Account { source, .. } => source.map(|s| state.sources.resolve(s)),
-                        _ => None,
-                    }
-                );
-            }
         } else {
             let behaviours: Vec<&str> = truth
                 .benign
@@ -53,18 +42,6 @@ fn report_account_verdicts(truth: &Truth, state: &State, verdicts: &[Verdict]) {
                 .map(|(b, _)| b.as_str())
                 .filter(|b| !["typo", "marketing_burst"].contains(b))
                 .collect();
-            if std::env::var("FOREWARN_DEBUG").is_ok() {
-                eprintln!(
-                    "    honest {name} {:?} {:?} {:?} src {:?}",
-                    verdict.detector,
-                    behaviours,
-                    verdict.signals,
-                    match verdict.subject {
-                        Subject::Account { source, .. } => source.map(|s| state.sources.resolve(s)),
-                        _ => None,
-                    }
-                );
-            }
             for b in if behaviours.is_empty() {
                 vec!["none"]
             } else {
@@ -80,7 +57,8 @@ fn report_account_verdicts(truth: &Truth, state: &State, verdicts: &[Verdict]) {
 }
 
 /// Simulates, scans the native output, and scores the scan against the truth.
-fn scan_and_score(config: &SimConfig) -> (Truth, Score) {
+/// Also returns each recovery chain found, as (primary, secondary) account names.
+fn scan_and_score(config: &SimConfig) -> (Truth, Score, Vec<(String, String)>) {
     let dir = tempfile::tempdir().unwrap();
     let report = simulate(config, dir.path(), &mut |_| {}).unwrap();
     let mut engine = Engine::new(EngineConfig::default());
@@ -119,7 +97,19 @@ fn scan_and_score(config: &SimConfig) -> (Truth, Score) {
     };
     report_account_verdicts(&report.truth, &state, &outcome.verdicts);
     let result = score(&report.truth, &scan);
-    (report.truth, result)
+    let chains = outcome
+        .verdicts
+        .iter()
+        .filter(|v| v.detector == "recovery_chain")
+        .filter_map(|v| match (v.subject, v.related_accounts.first()) {
+            (Subject::Account { account, .. }, Some(&secondary)) => Some((
+                state.accounts.resolve(account).to_owned(),
+                state.accounts.resolve(secondary).to_owned(),
+            )),
+            _ => None,
+        })
+        .collect();
+    (report.truth, result, chains)
 }
 
 /// The bars of the detection issue, on small worlds of several seeds: F1 ≥ 0.95 at every
@@ -129,7 +119,7 @@ fn scan_and_score(config: &SimConfig) -> (Truth, Score) {
 fn finds_every_scenario_without_false_alarms() {
     for seed in [1, 2, 3] {
         let config = SimConfig::new(seed, 5_000, 30);
-        let (truth, result) = scan_and_score(&config);
+        let (truth, result, chains) = scan_and_score(&config);
         for stage in &result.stages {
             eprintln!(
                 "seed {seed} {:?}: P {:.3} R {:.3} F1 {:.3} ({} / {})",
@@ -173,6 +163,24 @@ fn finds_every_scenario_without_false_alarms() {
                 "seed {seed}: {c:?}"
             );
         }
+        // Failed SIM swaps are found too: the funnel is whole.
+        for c in result.campaigns.iter().filter(|c| c.scenario == "sim_swap") {
+            assert!(c.funnel_error <= 0.02, "seed {seed}: {c:?}");
+        }
+        // Phosphorus's chain: the secondary mailbox taken, then the primary reset through it.
+        let phosphorus = truth
+            .campaigns
+            .iter()
+            .find(|c| c.scenario == "phosphorus")
+            .expect("phosphorus runs");
+        assert!(
+            chains.iter().any(|(primary, secondary)| {
+                let taken = &phosphorus.accounts.compromised;
+                primary != secondary && taken.contains(primary) && taken.contains(secondary)
+            }),
+            "seed {seed}: chains {chains:?}, phosphorus took {:?}",
+            phosphorus.accounts.compromised
+        );
         assert_eq!(truth.campaigns.len(), 6);
     }
 }
