@@ -86,7 +86,8 @@ pub(super) struct StrangerSession {
 }
 
 /// Whether the account had never used the event's address nor its device (its browser, when
-/// the log has no device ids); None when it has had fewer than `min_history` sessions to tell.
+/// the log has no device ids); None when it has had fewer than `min_history` sessions to tell,
+/// or the log shows neither device nor browser.
 /// With `min_history` 0, everything is new to an account never seen signing in.
 pub(super) fn is_stranger(o: &Observation, state: &State, min_history: u16) -> Option<bool> {
     let baseline = state.baseline(o.account);
@@ -97,9 +98,12 @@ pub(super) fn is_stranger(o: &Observation, state: &State, min_history: u16) -> O
         return Some(true);
     };
     let new_source = o.source.is_none_or(|s| !baseline.sources.contains(&s));
-    let new_device = match o.device {
-        Some(device) => !baseline.devices.contains(&device),
-        None => o.agent.is_none_or(|a| !baseline.agents.contains(&a)),
+    // A log with neither device ids nor user agents cannot tell: no verdict rather than one
+    // on the address alone, which carriers and VPNs change all the time.
+    let new_device = match (o.device, o.agent) {
+        (Some(device), _) => !baseline.devices.contains(&device),
+        (None, Some(agent)) => !baseline.agents.contains(&agent),
+        (None, None) => return None,
     };
     Some(new_source && new_device)
 }
