@@ -7,9 +7,9 @@
 //!   account is compromised (account verdicts are about sessions and changes that worked) and
 //!   the campaign takes the detector and its techniques;
 //! - one that another account-level detector *corroborates* — a second detector's verdict on
-//!   the same account from the same source — stands for a compromised account (and for the
-//!   secondary mailbox of a recovery chain among them): joined to a campaign that reached the
-//!   account, or listed alone. A single uncorroborated account verdict never lists an
+//!   the same account from the same source — stands for a compromised account: joined to a
+//!   campaign that reached the account (with a chain's secondary mailbox, when the campaign
+//!   reached it too), or listed alone. A single uncorroborated account verdict never lists an
 //!   account: a traveller with a new phone is a finding to read, not a person to alarm.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,20 +49,17 @@ fn corroborated(verdicts: &[&Verdict]) -> bool {
     detectors.len() >= 2
 }
 
-/// The accounts that corroborated account verdicts stand for, with the verdicts: the subject
-/// and the accounts a verdict relates to it (the secondary mailbox of a chain).
+/// The accounts that corroborated account verdicts stand for, with the verdicts. The accounts a
+/// verdict relates to its subject (a chain's secondary mailbox) are not among them: a masked
+/// address names one account in a few dozen, so a secondary is only raised where a campaign
+/// already reached it.
 fn corroborated_accounts(verdicts: &[Verdict]) -> BTreeMap<Symbol, Vec<&Verdict>> {
     let mut accounts: BTreeMap<Symbol, Vec<&Verdict>> = BTreeMap::new();
     for ((account, _), group) in by_account(verdicts) {
         if !corroborated(&group) {
             continue;
         }
-        for verdict in &group {
-            accounts.entry(account).or_default().push(verdict);
-            for &related in &verdict.related_accounts {
-                accounts.entry(related).or_default().push(verdict);
-            }
-        }
+        accounts.entry(account).or_default().extend(group);
     }
     accounts
 }
@@ -205,12 +202,12 @@ mod tests {
     }
 
     #[test]
-    fn a_corroborated_chain_lists_both_accounts() {
+    fn a_chain_lists_its_primary_only_when_corroborated_and_never_its_secondary_alone() {
         let mut chain = verdict("recovery_chain", 1, 7);
         chain.related_accounts.push(2);
         assert!(flagged(&[], &[chain.clone()]).is_empty());
         let lines = flagged(&[], &[chain, verdict("persistence", 1, 7)]);
         let listed: Vec<Symbol> = lines.iter().map(|l| l.account).collect();
-        assert_eq!(listed, [1, 2]);
+        assert_eq!(listed, [1]);
     }
 }

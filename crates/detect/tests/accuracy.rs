@@ -57,8 +57,12 @@ fn report_account_verdicts(truth: &Truth, state: &State, verdicts: &[Verdict]) {
 }
 
 /// Simulates, scans the native output, and scores the scan against the truth.
-/// Also returns each recovery chain found, as (primary, secondary) account names.
-fn scan_and_score(config: &SimConfig) -> (Truth, Score, Vec<(String, String)>) {
+/// Also returns each recovery chain found, as (primary, secondary) account names, and every
+/// flagged account's stage.
+#[allow(clippy::type_complexity)]
+fn scan_and_score(
+    config: &SimConfig,
+) -> (Truth, Score, Vec<(String, String)>, BTreeMap<String, Stage>) {
     let dir = tempfile::tempdir().unwrap();
     let report = simulate(config, dir.path(), &mut |_| {}).unwrap();
     let mut engine = Engine::new(EngineConfig::default());
@@ -109,7 +113,11 @@ fn scan_and_score(config: &SimConfig) -> (Truth, Score, Vec<(String, String)>) {
             _ => None,
         })
         .collect();
-    (report.truth, result, chains)
+    let found = accounts::flagged(&outcome.campaigns, &outcome.verdicts)
+        .into_iter()
+        .map(|line| (state.accounts.resolve(line.account).to_owned(), line.stage))
+        .collect();
+    (report.truth, result, chains, found)
 }
 
 /// The bars of the detection issue, on small worlds of several seeds: F1 ≥ 0.95 at every
@@ -119,7 +127,7 @@ fn scan_and_score(config: &SimConfig) -> (Truth, Score, Vec<(String, String)>) {
 fn finds_every_scenario_without_false_alarms() {
     for seed in [1, 2, 3] {
         let config = SimConfig::new(seed, 5_000, 30);
-        let (truth, result, chains) = scan_and_score(&config);
+        let (truth, result, chains, found) = scan_and_score(&config);
         for stage in &result.stages {
             eprintln!(
                 "seed {seed} {:?}: P {:.3} R {:.3} F1 {:.3} ({} / {})",
@@ -163,9 +171,18 @@ fn finds_every_scenario_without_false_alarms() {
                 "seed {seed}: {c:?}"
             );
         }
-        // Failed SIM swaps are found too: the funnel is whole.
-        for c in result.campaigns.iter().filter(|c| c.scenario == "sim_swap") {
-            assert!(c.funnel_error <= 0.02, "seed {seed}: {c:?}");
+        // Every SIM swap is found at its stage, the ones the carrier refused too.
+        let sim_swap = truth
+            .campaigns
+            .iter()
+            .find(|c| c.scenario == "sim_swap")
+            .expect("sim_swap runs");
+        for account in &sim_swap.accounts.attacked {
+            let stage = found.get(account.as_str());
+            assert!(
+                stage.is_some_and(|s| *s >= Stage::Attacked),
+                "seed {seed}: {account} {stage:?}"
+            );
         }
         // Phosphorus's chain: the secondary mailbox taken, then the primary reset through it.
         let phosphorus = truth

@@ -9,15 +9,12 @@
 //!   confirms it, so the account must have history to judge by: before the attempt, or, in
 //!   hindsight, sessions elsewhere that never came from the attempt's address or device.
 //!
-//! Swaps run with the same rare client (used by few of all sources) are grouped: one crew with
-//! one phone. Signals: `completed` (1 or 0), `failed_codes`. ATT&CK: T1451 (SIM Card Swap),
+//! Signals: `completed` (1 or 0), `failed_codes`. ATT&CK: T1451 (SIM Card Swap),
 //! T1098 (Account Manipulation).
 //!
 //! People who reset a forgotten password do it from home, on their own device, and finish.
 //! Known false positives: a person with a new phone, away from home, who gives up after a
 //! mistyped code; or who resets and re-enrols at once.
-
-use std::collections::HashMap;
 
 use forewarn_model::{Channel, Kind, Outcome, RawRef};
 use serde::{Deserialize, Serialize};
@@ -41,9 +38,6 @@ pub struct Params {
     /// Failed code verifications (none succeeding) that make an attempt a failed swap. One:
     /// an attacker without the SIM cannot get the code right.
     pub min_failed_codes: u32,
-    /// A client used by at most this share of all sources is a tool, and swaps with one tool
-    /// are grouped. Honest browsers are shared by far more than 5 % of sources.
-    pub rare_agent_share: f64,
 }
 
 impl Default for Params {
@@ -52,7 +46,6 @@ impl Default for Params {
             follow_up_ms: 86_400_000,
             min_history_sessions: 1,
             min_failed_codes: 1,
-            rare_agent_share: 0.05,
         }
     }
 }
@@ -165,19 +158,6 @@ impl Detector for SimSwap {
     }
 
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
-        // How many sources use each client: a client few use is a tool.
-        let mut users: HashMap<Symbol, usize> = HashMap::new();
-        let mut total = 0usize;
-        for stats in state.source_stats.iter().filter(|s| s.events > 0) {
-            total += 1;
-            for &agent in &stats.agents {
-                *users.entry(agent).or_default() += 1;
-            }
-        }
-        let rare = |agent: Symbol| {
-            users.get(&agent).copied().unwrap_or(0) as f64
-                <= total as f64 * self.params.rare_agent_share
-        };
         let mut verdicts = Vec::new();
         for (&(account, source), attempt) in &self.attempts {
             let completed = attempt.verified.is_some() && attempt.changed;
@@ -217,11 +197,6 @@ impl Detector for SimSwap {
             verdict.evidence = attempt.evidence.clone();
             verdict.first_ms = attempt.first_ms;
             verdict.last_ms = attempt.last_ms;
-            verdict.group = state
-                .source(source)
-                .and_then(|s| s.agents.first().copied())
-                .filter(|&agent| rare(agent))
-                .map(u64::from);
             verdicts.push(verdict);
         }
         verdicts.sort_by_key(|v| (v.first_ms, v.subject));
