@@ -28,7 +28,7 @@ impl Batcher for Prepare {
 fn scan(files: &[Input], threads: usize) -> u64 {
     let mut engine = Engine::new(Config::default());
     let keys = engine.keys();
-    let make = || Prepare(Sightings::new(keys.clone()));
+    let make = || Prepare(Sightings::new(keys));
     let mut reader = Reader::new(ReadOptions::default());
     let mut events = 0u64;
     for file in files {

@@ -1,8 +1,8 @@
 //! Checkpoints: the engine's whole state, saved so that a later run (or a restarted service)
 //! goes on where this one stopped and finds what one run over everything would have found.
 //!
-//! Names are saved as text and hashed again under the new run's keys: the hash key is secret
-//! and per run, so hashes are never written down.
+//! The hash key the state is keyed by is saved with it, so a checkpoint is as sensitive as the
+//! logs it was made from: keep it where the logs are kept.
 
 use std::io::{Read, Write};
 
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Baseline;
 use crate::network::{Network, NetworkStats};
 use crate::observation::{Observation, SourceStats};
+use crate::sighting::Keys;
 
 /// The version of the checkpoint layout; a checkpoint of another version is refused.
 pub const VERSION: u32 = 1;
@@ -19,6 +20,7 @@ pub const VERSION: u32 = 1;
 #[derive(Serialize)]
 pub(crate) struct Saving<'a> {
     pub version: u32,
+    pub keys: Keys,
     pub inputs: &'a [String],
     pub accounts: &'a [Box<str>],
     pub sources: &'a [Box<str>],
@@ -39,6 +41,8 @@ pub(crate) struct Saving<'a> {
 #[derive(Debug, Deserialize)]
 pub(crate) struct Checkpoint {
     pub version: u32,
+    /// The hash key the state is keyed by (devices are known only by their hashes).
+    pub(crate) keys: Keys,
     /// Names of the inputs read so far: evidence's input numbers point into this list.
     pub inputs: Vec<String>,
     pub(crate) accounts: Vec<Box<str>>,

@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::detectors::{
-    brute_force, enumeration, mfa_fatigue, password_spray, recovery_probe, stuffing,
+    account_novelty, brute_force, enumeration, impossible_travel, mfa_fatigue, password_spray,
+    persistence, recovery_chain, recovery_probe, sim_swap, stuffing,
 };
 use crate::{allowlist, campaigns, engine};
 
@@ -48,6 +49,11 @@ pub struct Detectors {
     pub brute_force: brute_force::Params,
     pub credential_stuffing: stuffing::Params,
     pub mfa_fatigue: mfa_fatigue::Params,
+    pub sim_swap: sim_swap::Params,
+    pub account_novelty: account_novelty::Params,
+    pub impossible_travel: impossible_travel::Params,
+    pub persistence: persistence::Params,
+    pub recovery_chain: recovery_chain::Params,
     // New detectors: their `Params` here, in `DETECTORS` order, and their section in
     // default.toml (a test checks that every key is there).
 }

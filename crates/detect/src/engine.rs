@@ -3,7 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use forewarn_model::{AuthEvent, Kind, Outcome as EventOutcome};
+use forewarn_model::{AuthEvent, Country, Kind, Outcome as EventOutcome};
 use serde::{Deserialize, Serialize};
 
 use crate::allowlist::{NetworkClass, Networks};
@@ -57,6 +57,10 @@ pub struct Baseline {
     pub sources: Vec<Symbol>,
     pub devices: Vec<u64>,
     pub asns: Vec<u32>,
+    pub countries: Vec<Country>,
+    pub agents: Vec<Symbol>,
+    /// Sessions learned (saturating): how much the lists above can be trusted.
+    pub sessions: u16,
 }
 
 impl Baseline {
@@ -78,6 +82,13 @@ impl Baseline {
         if let Some(asn) = o.asn {
             add(&mut self.asns, asn, cap);
         }
+        if let Some(country) = o.country {
+            add(&mut self.countries, country, cap);
+        }
+        if let Some(agent) = o.agent {
+            add(&mut self.agents, agent, cap);
+        }
+        self.sessions = self.sessions.saturating_add(1);
     }
 
     /// Whether the account has signed in from here or on this device before (the
@@ -103,19 +114,30 @@ pub struct State {
     pub late: u64,
     /// Quiet sources forgotten after the retention.
     pub expired_sources: u64,
+    /// Days of sessions from an address that make it an account's own place
+    /// (`[campaigns] owners_place_days`), for detectors judging in hindsight.
+    pub owners_place_days: u16,
+}
+
+impl Default for State {
+    /// An empty state with keys of its own (tests, and writers of results built by hand).
+    fn default() -> Self {
+        State::new(&Keys::default())
+    }
 }
 
 impl State {
     fn new(keys: &Keys) -> Self {
         State {
-            accounts: Interner::new(keys.clone(), Namespace::Account),
-            sources: Interner::new(keys.clone(), Namespace::Source),
-            agents: Interner::new(keys.clone(), Namespace::Agent),
+            accounts: Interner::new(*keys, Namespace::Account),
+            sources: Interner::new(*keys, Namespace::Source),
+            agents: Interner::new(*keys, Namespace::Agent),
             source_stats: Vec::new(),
             baselines: Vec::new(),
             networks: FastMap::default(),
             late: 0,
             expired_sources: 0,
+            owners_place_days: 2,
         }
     }
 
@@ -257,13 +279,22 @@ impl Reorder {
 
 impl Engine {
     pub fn new(config: Config) -> Self {
+        let detectors = DETECTORS.iter().map(|make| make(&config)).collect();
+        Engine::with_detectors(config, detectors)
+    }
+
+    /// An engine running only `detectors` (tests, or detectors built from a configuration).
+    pub fn with_detectors(config: Config, detectors: Vec<Box<dyn Detector>>) -> Self {
         let keys = Keys::default();
         Engine {
             networks: Networks::new(&config.allowlist),
-            detectors: DETECTORS.iter().map(|make| make(&config)).collect(),
+            detectors,
+            state: State {
+                owners_place_days: config.campaigns.owners_place_days,
+                ..State::new(&keys)
+            },
             config,
-            state: State::new(&keys),
-            local: Sightings::new(keys.clone()),
+            local: Sightings::new(keys),
             keys,
             reorder: Reorder::new(),
             last_sweep_ms: i64::MIN,
@@ -286,7 +317,7 @@ impl Engine {
     /// The hash keys for makers of sightings on decoding threads
     /// ([`Sightings::new`]), whose batches go to [`Engine::push_batch`].
     pub fn keys(&self) -> Keys {
-        self.keys.clone()
+        self.keys
     }
 
     /// Writes the whole state, with the names of every input read so far (those of the runs
@@ -312,6 +343,7 @@ impl Engine {
         let state = &self.state;
         let saving = checkpoint::Saving {
             version: checkpoint::VERSION,
+            keys: self.keys,
             inputs,
             accounts: state.accounts.names(),
             sources: state.sources.names(),
@@ -342,16 +374,19 @@ impl Engine {
     ) -> Result<(Engine, Vec<String>), RestoreError> {
         let checkpoint = checkpoint::read(input)?;
         let mut engine = Engine::new(config);
-        let keys = engine.keys.clone();
+        let keys = checkpoint.keys;
+        engine.keys = keys;
+        engine.local = Sightings::new(keys);
         engine.state = State {
-            accounts: Interner::with_names(keys.clone(), Namespace::Account, checkpoint.accounts),
-            sources: Interner::with_names(keys.clone(), Namespace::Source, checkpoint.sources),
+            accounts: Interner::with_names(keys, Namespace::Account, checkpoint.accounts),
+            sources: Interner::with_names(keys, Namespace::Source, checkpoint.sources),
             agents: Interner::with_names(keys, Namespace::Agent, checkpoint.agents),
             source_stats: checkpoint.source_stats,
             baselines: checkpoint.baselines,
             networks: checkpoint.networks.into_iter().collect(),
             late: checkpoint.late,
             expired_sources: checkpoint.expired_sources,
+            owners_place_days: engine.config.campaigns.owners_place_days,
         };
         for o in checkpoint.pending {
             engine.reorder.arrived += 1;
@@ -453,6 +488,7 @@ impl Engine {
             ip: s.ip,
             asn: s.asn,
             country: s.country,
+            recovery_mailbox: s.recovery_mailbox,
             agent: s.agent.map(|n| intern(&mut state.agents, n, batch, s)),
             network: s
                 .ip
@@ -519,7 +555,8 @@ impl Engine {
         for detector in &self.detectors {
             verdicts.extend(detector.verdicts(&self.state));
         }
-        let campaigns = campaigns::build(&self, &verdicts);
+        let mut campaigns = campaigns::build(&self, &verdicts);
+        crate::accounts::attach(&mut campaigns, &verdicts);
         (
             self.state,
             Outcome {

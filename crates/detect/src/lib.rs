@@ -9,6 +9,7 @@
 //!
 //! This crate must not read files or write output: it sees events and returns findings.
 
+pub mod accounts;
 pub mod allowlist;
 pub mod campaigns;
 pub mod checkpoint;
@@ -23,8 +24,10 @@ pub mod engine_state {
 mod intern;
 pub mod network;
 mod observation;
+mod saved;
 mod sighting;
 
+pub use accounts::FlaggedAccount;
 pub use allowlist::NetworkClass;
 pub use campaigns::{Campaign, Stage};
 pub use config::{Config, ConfigError};

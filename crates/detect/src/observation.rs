@@ -1,5 +1,7 @@
 //! What the engine keeps of an event, and what it accumulates per source.
 
+use std::hash::{Hash, Hasher};
+
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason};
 
 use serde::{Deserialize, Serialize};
@@ -32,7 +34,25 @@ pub struct Observation {
     /// The configured network the source address is in (`[allowlist]`): the organisation's
     /// egress, a known VPN, or neither.
     pub network: NetworkClass,
+    /// The recovery mailbox a code went to, as [`mailbox_key`] reduces it.
+    pub recovery_mailbox: Option<u64>,
     pub raw: RawRef,
+}
+
+/// What a masked recovery address (`j***@example.com`) still says about its mailbox: the first
+/// letter and the domain, hashed. The same key made from an account's own address tells which
+/// accounts a masked address can be (one in a few dozen of a domain's accounts, not one in all).
+/// None for anything that is not an email address (a masked phone number).
+pub fn mailbox_key(address: &str) -> Option<u64> {
+    let (local, domain) = address.trim().rsplit_once('@')?;
+    let first = local.chars().next()?.to_lowercase().next()?;
+    if first == '*' || domain.is_empty() {
+        return None;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    first.hash(&mut hasher);
+    domain.to_ascii_lowercase().hash(&mut hasher);
+    Some(hasher.finish())
 }
 
 impl Observation {

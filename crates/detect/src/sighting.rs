@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason};
 
-use crate::observation::Observation;
+use crate::observation::{mailbox_key, Observation};
 
 /// Which table a name belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,26 +25,43 @@ pub enum Namespace {
     Agent,
 }
 
-/// The keyed hash shared by an engine and every worker preparing events for it.
-#[derive(Debug, Clone)]
-pub struct Keys(std::hash::RandomState);
+/// The keyed hash shared by an engine and every worker preparing events for it. The key is
+/// random per engine and travels with its checkpoints (the state is keyed by these hashes:
+/// devices are known only by theirs), never anywhere else.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct Keys {
+    k0: u64,
+    k1: u64,
+}
 
 impl Default for Keys {
     fn default() -> Self {
-        Keys(std::hash::RandomState::new())
+        // The standard library's per-process random seed, drawn twice.
+        let random = std::hash::RandomState::new();
+        Keys {
+            k0: random.hash_one(0u8),
+            k1: random.hash_one(1u8),
+        }
     }
 }
 
 impl Keys {
+    fn hasher(&self) -> impl Hasher {
+        // SipHash with a secret key: the standard library's keyed SipHash-2-4 (deprecated for
+        // HashMap use, not for this).
+        #[allow(deprecated)]
+        std::hash::SipHasher::new_with_keys(self.k0, self.k1)
+    }
+
     pub fn text(&self, namespace: Namespace, text: &str) -> u64 {
-        let mut hasher = self.0.build_hasher();
+        let mut hasher = self.hasher();
         hasher.write_u8(namespace as u8);
         hasher.write(text.as_bytes());
         hasher.finish()
     }
 
     pub fn address(&self, ip: IpAddr) -> u64 {
-        let mut hasher = self.0.build_hasher();
+        let mut hasher = self.hasher();
         hasher.write_u8(Namespace::Source as u8);
         match ip {
             IpAddr::V4(v4) => hasher.write(&v4.octets()),
@@ -82,6 +99,8 @@ pub struct Sighting {
     pub agent: Option<Name>,
     pub device: Option<u64>,
     pub actor: Option<Name>,
+    /// The recovery mailbox a code went to, as [`mailbox_key`] reduces it.
+    pub recovery_mailbox: Option<u64>,
     pub raw: RawRef,
 }
 
@@ -177,6 +196,10 @@ impl Sightings {
                 .actor
                 .as_deref()
                 .map(|a| self.name(Namespace::Account, a)),
+            recovery_mailbox: match event.channel {
+                Some(Channel::Email) => event.channel_target.as_deref().and_then(mailbox_key),
+                _ => None,
+            },
             raw: event.raw,
         }
     }

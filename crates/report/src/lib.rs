@@ -4,7 +4,7 @@
 //! This crate must not detect anything: it only turns the engine's campaigns and verdicts
 //! into files people and tools read.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -134,41 +134,35 @@ pub fn campaign_entries(state: &State, campaigns: &[Campaign]) -> Vec<CampaignEn
         .collect()
 }
 
-/// The flagged accounts as `accounts.jsonl` holds them, furthest stage first.
-pub fn account_lines(state: &State, campaigns: &[Campaign]) -> Vec<AccountLine> {
-    let mut by_account: BTreeMap<&str, AccountLine> = BTreeMap::new();
-    for c in campaigns {
-        for (&account, &(stage, first, last, _)) in &c.accounts {
-            let name = state.accounts.resolve(account);
-            let line = by_account.entry(name).or_insert_with(|| AccountLine {
-                account: name.to_owned(),
-                stage,
-                campaigns: Vec::new(),
-                first_seen: time(first),
-                last_seen: time(last),
-                detections: Vec::new(),
-                score: 0.0,
-                watchlist: Vec::new(),
-            });
-            line.stage = line.stage.max(stage);
-            line.campaigns.push(c.id.clone());
-            line.first_seen = line.first_seen.clone().min(time(first));
-            line.last_seen = line.last_seen.clone().max(time(last));
-            let detections: BTreeSet<&'static str> = line
-                .detections
+/// The flagged accounts as `accounts.jsonl` holds them, furthest stage first: every account a
+/// campaign reached, and those corroborated account-level verdicts stand for
+/// ([`forewarn_detect::accounts`]).
+pub fn account_lines(
+    state: &State,
+    campaigns: &[Campaign],
+    verdicts: &[Verdict],
+) -> Vec<AccountLine> {
+    let mut lines: Vec<AccountLine> = forewarn_detect::accounts::flagged(campaigns, verdicts)
+        .into_iter()
+        .map(|flagged| AccountLine {
+            account: state.accounts.resolve(flagged.account).to_owned(),
+            stage: flagged.stage,
+            campaigns: flagged
+                .campaigns
                 .iter()
-                .copied()
-                .chain(c.detectors.iter().copied())
-                .collect();
-            line.detections = detections.into_iter().collect();
-            line.score = match line.stage {
+                .map(|&i| campaigns[i].id.clone())
+                .collect(),
+            first_seen: time(flagged.first_ms),
+            last_seen: time(flagged.last_ms),
+            detections: flagged.detections.into_iter().collect(),
+            score: match flagged.stage {
                 Stage::Identified => 0.4,
                 Stage::Attacked => 0.7,
                 Stage::Compromised => 0.95,
-            };
-        }
-    }
-    let mut lines: Vec<AccountLine> = by_account.into_values().collect();
+            },
+            watchlist: Vec::new(),
+        })
+        .collect();
     lines.sort_by(|a, b| {
         b.stage
             .cmp(&a.stage)
@@ -188,6 +182,12 @@ pub fn technique_name(id: &str) -> &'static str {
         "T1621" => "Multi-Factor Authentication Request Generation",
         "T1451" => "SIM Card Swap",
         "T1098" => "Account Manipulation",
+        "T1098.005" => "Account Manipulation: Device Registration",
+        "T1078" => "Valid Accounts",
+        "T1114.003" => "Email Collection: Email Forwarding Rule",
+        "T1564.008" => "Hide Artifacts: Email Hiding Rules",
+        "T1528" => "Steal Application Access Token",
+        "T1586.002" => "Compromise Accounts: Email Accounts",
         _ => "",
     }
 }
@@ -205,10 +205,37 @@ pub fn finding(
         s if s >= 0.6 => (3, "Medium"),
         _ => (2, "Low"),
     };
-    let source = match verdict.subject {
-        Subject::Source(s) => Some(state.sources.resolve(s)),
-        Subject::Account { source, .. } => source.map(|s| state.sources.resolve(s)),
+    let (source, account) = match verdict.subject {
+        Subject::Source(s) => (Some(state.sources.resolve(s)), None),
+        Subject::Account { account, source } => (
+            source.map(|s| state.sources.resolve(s)),
+            Some(state.accounts.resolve(account)),
+        ),
     };
+    let related: Vec<&str> = verdict
+        .related_accounts
+        .iter()
+        .map(|&a| state.accounts.resolve(a))
+        .collect();
+    let title = match account {
+        Some(account) => format!(
+            "{} on {account} from {}",
+            verdict.detector,
+            source.unwrap_or("an unknown source")
+        ),
+        None => format!(
+            "{} from {}",
+            verdict.detector,
+            source.unwrap_or("an unknown source")
+        ),
+    };
+    let mut observables: Vec<serde_json::Value> = source
+        .map(|ip| serde_json::json!({"name": "src_endpoint.ip", "type_id": 2, "type": "IP Address", "value": ip}))
+        .into_iter()
+        .collect();
+    observables.extend(account.into_iter().chain(related.iter().copied()).map(|name| {
+        serde_json::json!({"name": "user.name", "type_id": 4, "type": "User Name", "value": name})
+    }));
     let evidences: Vec<serde_json::Value> = verdict
         .evidence
         .iter()
@@ -239,7 +266,7 @@ pub fn finding(
         "metadata": {"version": "1.3.0", "product": {"name": "forewarn", "vendor_name": "forewarn", "version": env!("CARGO_PKG_VERSION")}},
         "finding_info": {
             "uid": format!("forewarn-{index}"),
-            "title": format!("{} from {}", verdict.detector, source.unwrap_or("an unknown source")),
+            "title": title,
             "types": [verdict.detector],
             "first_seen_time": verdict.first_ms,
             "last_seen_time": verdict.last_ms,
@@ -247,9 +274,9 @@ pub fn finding(
             "attacks": verdict.techniques.iter().map(|t| serde_json::json!({"technique": {"uid": t, "name": technique_name(t)}})).collect::<Vec<_>>(),
             "related_events_count": verdict.evidence.len(),
         },
-        "observables": source.map(|ip| vec![serde_json::json!({"name": "src_endpoint.ip", "type_id": 2, "type": "IP Address", "value": ip})]).unwrap_or_default(),
+        "observables": observables,
         "evidences": evidences,
-        "unmapped": {"signals": signals, "campaign": campaign},
+        "unmapped": {"signals": signals, "campaign": campaign, "account": account, "related_accounts": related},
     })
 }
 
@@ -269,7 +296,7 @@ pub fn write(
 
     let path = dir.join("accounts.jsonl");
     let mut out = BufWriter::new(File::create(&path).map_err(err(&path))?);
-    for line in account_lines(state, campaigns) {
+    for line in account_lines(state, campaigns, verdicts) {
         serde_json::to_writer(&mut out, &line).map_err(|e| ReportError {
             path: path.clone(),
             source: e.into(),
@@ -293,7 +320,15 @@ pub fn write(
     for (i, verdict) in verdicts.iter().enumerate() {
         let campaign = match verdict.subject {
             Subject::Source(s) => campaign_of.get(&s).copied(),
-            Subject::Account { source, .. } => source.and_then(|s| campaign_of.get(&s).copied()),
+            // The campaign that took the verdict in: its source is the campaign's, or the
+            // campaign reached the account.
+            Subject::Account { account, source } => source
+                .and_then(|s| campaign_of.get(&s).copied())
+                .filter(|id| {
+                    campaigns
+                        .iter()
+                        .any(|c| c.id == *id && c.accounts.contains_key(&account))
+                }),
         };
         let value = finding(state, verdict, campaign, i + 1, input_name);
         serde_json::to_writer(&mut out, &value).map_err(|e| ReportError {
@@ -303,4 +338,51 @@ pub fn write(
         out.write_all(b"\n").map_err(err(&path))?;
     }
     out.flush().map_err(err(&path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_finding_names_the_account_and_what_it_links_to() {
+        let mut state = State::default();
+        let carl = state.accounts.intern("carl@example.com");
+        let anna = state.accounts.intern("anna@example.com");
+        let source = state.sources.intern("203.0.113.7");
+        let verdict = Verdict {
+            detector: "recovery_chain",
+            techniques: &["T1586.002"],
+            subject: Subject::Account {
+                account: carl,
+                source: Some(source),
+            },
+            group: None,
+            score: 0.9,
+            signals: vec![("same_source", 1.0)],
+            evidence: vec![RawRef::default()],
+            first_ms: 0,
+            last_ms: 1,
+            related_accounts: vec![anna],
+        };
+        let finding = finding(&state, &verdict, None, 1, &|_| "events.jsonl".to_owned());
+        assert_eq!(
+            finding["finding_info"]["title"],
+            "recovery_chain on carl@example.com from 203.0.113.7"
+        );
+        let names: Vec<&str> = finding["observables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["203.0.113.7", "carl@example.com", "anna@example.com"]
+        );
+        assert_eq!(
+            finding["finding_info"]["attacks"][0]["technique"]["name"],
+            "Compromise Accounts: Email Accounts"
+        );
+    }
 }

@@ -173,7 +173,7 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
     };
     let keys = engine.keys();
     let make = || Prepare {
-        sightings: Sightings::new(keys.clone()),
+        sightings: Sightings::new(keys),
         since: options.since,
         until: options.until,
         outside: 0,

@@ -5,20 +5,28 @@
 //! own it needs, and gives [`Verdict`]s when asked. Source-level detectors usually need no
 //! state of their own: they read the per-source sums.
 
+pub mod account_novelty;
 pub mod brute_force;
 pub mod enumeration;
+pub mod impossible_travel;
 pub mod mfa_fatigue;
 pub mod password_spray;
+pub mod persistence;
+pub mod recovery_chain;
 pub mod recovery_probe;
-mod sim_swap;
+pub mod sim_swap;
 pub mod stuffing;
 
 use forewarn_model::RawRef;
 
+use account_novelty::AccountNovelty;
 use brute_force::BruteForce;
 use enumeration::Enumeration;
+use impossible_travel::ImpossibleTravel;
 use mfa_fatigue::MfaFatigue;
 use password_spray::PasswordSpray;
+use persistence::Persistence;
+use recovery_chain::RecoveryChain;
 use recovery_probe::RecoveryProbe;
 use sim_swap::SimSwap;
 use stuffing::Stuffing;
@@ -38,8 +46,11 @@ pub static DETECTORS: &[MakeDetector] = &[
     |c| Box::new(BruteForce::new(c.detectors.brute_force.clone())),
     |c| Box::new(Stuffing::new(c.detectors.credential_stuffing.clone())),
     |c| Box::new(MfaFatigue::new(c.detectors.mfa_fatigue.clone())),
-    |_| Box::<SimSwap>::default(),
-    // New detectors: one line each, `|c| Box::new(Name::new(c.detectors.name.clone()))`.
+    |c| Box::new(SimSwap::new(c.detectors.sim_swap.clone())),
+    |c| Box::new(AccountNovelty::new(c.detectors.account_novelty.clone())),
+    |c| Box::new(ImpossibleTravel::new(c.detectors.impossible_travel.clone())),
+    |c| Box::new(Persistence::new(c.detectors.persistence.clone())),
+    |c| Box::new(RecoveryChain::new(c.detectors.recovery_chain.clone())),
 ];
 
 /// Makes a detector from the configuration.
@@ -71,7 +82,7 @@ pub trait Detector: Send {
 }
 
 /// What a verdict is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Subject {
     /// A source address: everything it did belongs to the campaign it joins.
     Source(Symbol),
@@ -97,6 +108,9 @@ pub struct Verdict {
     pub evidence: Vec<RawRef>,
     pub first_ms: i64,
     pub last_ms: i64,
+    /// Other accounts the verdict ties to its subject (the secondary mailbox a recovery chain
+    /// went through).
+    pub related_accounts: Vec<Symbol>,
 }
 
 impl Verdict {
@@ -128,7 +142,34 @@ impl Verdict {
             evidence: stats.evidence.clone(),
             first_ms: stats.first_ms,
             last_ms: stats.last_ms,
+            related_accounts: Vec::new(),
         })
+    }
+
+    /// A verdict about what one source did to one account, between two times.
+    #[allow(clippy::too_many_arguments)]
+    fn for_account(
+        detector: &'static str,
+        techniques: &'static [&'static str],
+        account: Symbol,
+        source: Option<Symbol>,
+        score: f64,
+        signals: Vec<(&'static str, f64)>,
+        evidence: Vec<RawRef>,
+        (first_ms, last_ms): (i64, i64),
+    ) -> Verdict {
+        Verdict {
+            detector,
+            techniques,
+            subject: Subject::Account { account, source },
+            group: None,
+            score,
+            signals,
+            evidence,
+            first_ms,
+            last_ms,
+            related_accounts: Vec::new(),
+        }
     }
 }
 
@@ -140,4 +181,161 @@ fn sources(state: &State) -> impl Iterator<Item = (Symbol, &crate::observation::
         .enumerate()
         .filter(|(_, s)| s.events > 0)
         .map(|(i, s)| (i as Symbol, s))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! Hand-built event sequences for detector tests: names for places and devices, hours for
+    //! times, run through a real engine with only the detector under test.
+
+    use std::borrow::Cow;
+
+    use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason, Timestamp};
+
+    use super::{Detector, Verdict};
+    use crate::config::Config;
+    use crate::engine::{Engine, State};
+
+    /// 2019-08-13T00:00:00Z, the simulator's default first day.
+    const START_MS: i64 = 1_565_654_400_000;
+
+    #[derive(Debug, Clone)]
+    pub struct Event {
+        pub hour: f64,
+        pub kind: Kind,
+        pub outcome: Outcome,
+        pub account: String,
+        pub source: String,
+        pub country: Option<&'static str>,
+        pub asn: Option<u32>,
+        pub device: Option<String>,
+        pub agent: Option<String>,
+        pub channel: Option<Channel>,
+        pub target: Option<String>,
+        pub actor: Option<String>,
+    }
+
+    impl Event {
+        pub fn at(hour: f64, kind: Kind, account: &str) -> Event {
+            Event {
+                hour,
+                kind,
+                outcome: Outcome::Success,
+                account: account.to_owned(),
+                source: "nowhere".to_owned(),
+                country: None,
+                asn: None,
+                device: None,
+                agent: None,
+                channel: None,
+                target: None,
+                actor: None,
+            }
+        }
+
+        /// A session granted at `hour` from `source` (in `country`, network `asn`), on
+        /// `device` with browser `agent`.
+        pub fn session(
+            hour: impl Into<f64>,
+            account: &str,
+            source: &str,
+            country: &'static str,
+            asn: u32,
+            device: &str,
+            agent: &str,
+        ) -> Event {
+            Event::at(hour.into(), Kind::SessionStart, account)
+                .from(source, country, asn)
+                .on(device, agent)
+        }
+
+        pub fn from(mut self, source: &str, country: &'static str, asn: u32) -> Event {
+            self.source = source.to_owned();
+            self.country = Some(country);
+            self.asn = Some(asn);
+            self
+        }
+
+        pub fn on(mut self, device: &str, agent: &str) -> Event {
+            self.device = Some(device.to_owned());
+            self.agent = Some(agent.to_owned());
+            self
+        }
+
+        /// The same place and device as `other`.
+        pub fn like(mut self, other: &Event) -> Event {
+            self.source = other.source.clone();
+            self.country = other.country;
+            self.asn = other.asn;
+            self.device = other.device.clone();
+            self.agent = other.agent.clone();
+            self
+        }
+
+        pub fn via(mut self, channel: Channel, target: &str) -> Event {
+            self.channel = Some(channel);
+            self.target = Some(target.to_owned());
+            self
+        }
+
+        pub fn failed(mut self) -> Event {
+            self.outcome = Outcome::Failure;
+            self
+        }
+
+        pub fn hour(mut self, hour: f64) -> Event {
+            self.hour = hour;
+            self
+        }
+    }
+
+    pub fn events(seen: &[Event]) -> Vec<AuthEvent<'static>> {
+        seen.iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let time =
+                    Timestamp::from_millisecond(START_MS + (e.hour * 3_600_000.0) as i64).unwrap();
+                let mut event =
+                    AuthEvent::new(time, e.kind, e.outcome, Cow::Owned(e.account.clone()));
+                event.account_exists = Some(true);
+                event.source_host = Some(Cow::Owned(e.source.clone()));
+                event.country = e.country.map(|c| Country::new(c).unwrap());
+                event.asn = e.asn;
+                event.device_id = e.device.clone().map(Cow::Owned);
+                event.user_agent = e.agent.clone().map(Cow::Owned);
+                event.channel = e.channel;
+                event.channel_target = e.target.clone().map(Cow::Owned);
+                event.actor = e.actor.clone().map(Cow::Owned);
+                if e.outcome == Outcome::Failure {
+                    event.reason = Some(match e.kind {
+                        Kind::RecoveryCodeVerify => Reason::BadCode,
+                        _ => Reason::BadPassword,
+                    });
+                }
+                event.raw = RawRef {
+                    input: 0,
+                    line: i as u64 + 1,
+                    index: 0,
+                };
+                event
+            })
+            .collect()
+    }
+
+    /// Runs `detector` alone over `events` (sorted by time); its verdicts and the state.
+    pub fn run_with_state(
+        detector: impl Detector + 'static,
+        events: &[AuthEvent<'static>],
+    ) -> (Vec<Verdict>, State) {
+        let mut engine = Engine::with_detectors(Config::default(), vec![Box::new(detector)]);
+        for event in events {
+            engine.push(event);
+        }
+        let (state, outcome) = engine.finish();
+        (outcome.verdicts, state)
+    }
+
+    pub fn run(detector: impl Detector + 'static, events: &[AuthEvent<'static>]) -> Vec<Verdict> {
+        run_with_state(detector, events).0
+    }
 }

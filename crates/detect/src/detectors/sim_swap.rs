@@ -1,26 +1,91 @@
-//! SIM-swap-style takeover: an SMS recovery code verified from a source and device the
-//! account has never signed in from, followed by a change of recovery info or MFA from there.
+//! SIM-swap-style takeover: account recovery by SMS run by a stranger — from an address and on
+//! a device the account has never signed in from.
 //!
-//! People who reset a forgotten password do it from home, on their own device.
+//! - **Completed**: the SMS code verified, then recovery info or a second factor changed from
+//!   the same address within `follow_up_ms` (the number was moved; the attacker locks the
+//!   owner out).
+//! - **Failed**: codes sent and tried, none verified, and the address never got into the
+//!   account (the carrier refused the swap; the code went to the real phone). Nothing else
+//!   confirms it, so the account must have history to judge by: before the attempt, or, in
+//!   hindsight, sessions elsewhere that never came from the attempt's address or device.
+//!
+//! Signals: `completed` (1 or 0), `failed_codes`. ATT&CK: T1451 (SIM Card Swap),
+//! T1098 (Account Manipulation).
+//!
+//! People who reset a forgotten password do it from home, on their own device, and finish.
+//! Known false positives: a person with a new phone, away from home, who gives up after a
+//! mistyped code; or who resets and re-enrols at once.
 
-use std::collections::HashMap;
-
-use forewarn_model::{Channel, Kind, Outcome};
+use forewarn_model::{Channel, Kind, Outcome, RawRef};
+use serde::{Deserialize, Serialize};
 
 use super::{Detector, Verdict};
+use crate::campaigns::Stage;
 use crate::engine::State;
-use crate::intern::Symbol;
+use crate::intern::{FastMap, Symbol};
 use crate::observation::Observation;
 
-#[derive(Default)]
-pub struct SimSwap {
-    /// (account, source) of strangers' verified SMS codes → time and evidence.
-    verified: HashMap<(Symbol, Symbol), (i64, forewarn_model::RawRef)>,
-    /// Those followed by a change of recovery info or MFA from the same source.
-    changed: Vec<(Symbol, Symbol, i64, i64)>,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// How long (ms) after a stranger's verified SMS code a change of recovery info or of a
+    /// factor counts as its follow-up. Attackers lock the owner out within minutes; a day
+    /// covers a slow one.
+    pub follow_up_ms: i64,
+    /// Sessions an account must have had for a failed attempt to be judged: with no history
+    /// every address is a stranger's, and a failure has no follow-up to confirm it.
+    pub min_history_sessions: u16,
+    /// Failed code verifications (none succeeding) that make an attempt a failed swap. One:
+    /// an attacker without the SIM cannot get the code right.
+    pub min_failed_codes: u32,
 }
 
-const FOLLOW_UP_MS: i64 = 86_400_000;
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            follow_up_ms: 86_400_000,
+            min_history_sessions: 1,
+            min_failed_codes: 1,
+        }
+    }
+}
+
+/// A stranger's SMS recovery of one account from one source.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Attempt {
+    first_ms: i64,
+    last_ms: i64,
+    /// The account had history to judge the stranger by.
+    judged: bool,
+    device: Option<u64>,
+    failed_codes: u32,
+    verified: Option<i64>,
+    /// A change of recovery info or a factor followed the verified code.
+    changed: bool,
+    evidence: Vec<RawRef>,
+}
+
+const MAX_EVIDENCE: usize = 6;
+
+pub struct SimSwap {
+    params: Params,
+    attempts: FastMap<(Symbol, Symbol), Attempt>,
+}
+
+impl Default for SimSwap {
+    fn default() -> Self {
+        SimSwap::new(Params::default())
+    }
+}
+
+impl SimSwap {
+    pub fn new(params: Params) -> Self {
+        SimSwap {
+            params,
+            attempts: FastMap::default(),
+        }
+    }
+}
 
 impl Detector for SimSwap {
     fn name(&self) -> &'static str {
@@ -31,18 +96,60 @@ impl Detector for SimSwap {
         let Some(source) = o.source else {
             return;
         };
-        match (o.kind, o.outcome, o.channel) {
-            (Kind::RecoveryCodeVerify, Outcome::Success, Some(Channel::Sms)) => {
-                let stranger = state.baseline(o.account).is_none_or(|b| !b.knows(o));
-                if stranger {
-                    self.verified
-                        .insert((o.account, source), (o.time_ms, o.raw));
+        if !o.exists || o.actor.is_some_and(|a| a != o.account) {
+            return;
+        }
+        let key = (o.account, source);
+        match (o.kind, o.channel) {
+            (
+                Kind::RecoveryStart | Kind::RecoveryCodeSent | Kind::RecoveryCodeVerify,
+                Some(Channel::Sms),
+            ) => {
+                let attempt = match self.attempts.get_mut(&key) {
+                    Some(attempt) => attempt,
+                    None => {
+                        let baseline = state.baseline(o.account);
+                        if baseline.is_some_and(|b| b.knows(o)) {
+                            return;
+                        }
+                        let judged = baseline
+                            .is_some_and(|b| b.sessions >= self.params.min_history_sessions);
+                        self.attempts.entry(key).or_insert(Attempt {
+                            first_ms: o.time_ms,
+                            last_ms: o.time_ms,
+                            judged,
+                            device: o.device,
+                            failed_codes: 0,
+                            verified: None,
+                            changed: false,
+                            evidence: Vec::new(),
+                        })
+                    }
+                };
+                attempt.last_ms = attempt.last_ms.max(o.time_ms);
+                if attempt.evidence.len() < MAX_EVIDENCE {
+                    attempt.evidence.push(o.raw);
+                }
+                if o.kind == Kind::RecoveryCodeVerify {
+                    match o.outcome {
+                        Outcome::Success => attempt.verified = Some(o.time_ms),
+                        Outcome::Failure => attempt.failed_codes += 1,
+                    }
                 }
             }
-            (Kind::AccountRecoveryInfoChange | Kind::AccountMfaChange, Outcome::Success, _) => {
-                if let Some(&(at, _)) = self.verified.get(&(o.account, source)) {
-                    if o.time_ms - at <= FOLLOW_UP_MS {
-                        self.changed.push((o.account, source, at, o.time_ms));
+            (Kind::AccountRecoveryInfoChange | Kind::AccountMfaChange, _)
+                if o.outcome == Outcome::Success =>
+            {
+                if let Some(attempt) = self.attempts.get_mut(&key) {
+                    if attempt
+                        .verified
+                        .is_some_and(|at| o.time_ms - at <= self.params.follow_up_ms)
+                    {
+                        attempt.changed = true;
+                        attempt.last_ms = attempt.last_ms.max(o.time_ms);
+                        if attempt.evidence.len() < MAX_EVIDENCE {
+                            attempt.evidence.push(o.raw);
+                        }
                     }
                 }
             }
@@ -52,36 +159,145 @@ impl Detector for SimSwap {
 
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
         let mut verdicts = Vec::new();
-        for &(account, source, first, last) in &self.changed {
-            let Some(mut verdict) =
-                Verdict::for_source(self.name(), &["T1451", "T1098"], source, state, 0.9, vec![])
-            else {
+        for (&(account, source), attempt) in &self.attempts {
+            let completed = attempt.verified.is_some() && attempt.changed;
+            let got_in = state
+                .source(source)
+                .and_then(|s| s.reach.get(&account))
+                .is_some_and(|r| r.stage == Stage::Compromised);
+            // An account with no history then is judged in hindsight: the attempt's address
+            // and device never became its own, though it signed in elsewhere.
+            let stranger_in_hindsight = state
+                .baseline(account)
+                .filter(|b| b.sessions >= self.params.min_history_sessions)
+                .is_some_and(|b| {
+                    !b.sources.contains(&source)
+                        && attempt.device.is_none_or(|d| !b.devices.contains(&d))
+                });
+            let failed = (attempt.judged || stranger_in_hindsight)
+                && attempt.verified.is_none()
+                && attempt.failed_codes >= self.params.min_failed_codes
+                && !got_in;
+            if !completed && !failed {
+                continue;
+            }
+            let Some(mut verdict) = Verdict::for_source(
+                self.name(),
+                &["T1451", "T1098"],
+                source,
+                state,
+                if completed { 0.9 } else { 0.7 },
+                vec![
+                    ("completed", f64::from(u8::from(completed))),
+                    ("failed_codes", f64::from(attempt.failed_codes)),
+                ],
+            ) else {
                 continue;
             };
-            if let Some(&(_, raw)) = self.verified.get(&(account, source)) {
-                verdict.evidence.insert(0, raw);
-            }
-            verdict.first_ms = first;
-            verdict.last_ms = last;
+            verdict.evidence = attempt.evidence.clone();
+            verdict.first_ms = attempt.first_ms;
+            verdict.last_ms = attempt.last_ms;
             verdicts.push(verdict);
         }
+        verdicts.sort_by_key(|v| (v.first_ms, v.subject));
         verdicts.dedup_by_key(|v| v.subject);
         verdicts
     }
 
-    fn save(&self) -> Result<serde_json::Value, serde_json::Error> {
-        let verified: Vec<_> = self.verified.iter().collect();
-        serde_json::to_value((verified, &self.changed))
+    crate::saved::saved_fields!(; attempts);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detectors::account_novelty::tests::history;
+    use crate::detectors::tests::{events, run, Event};
+
+    fn swapper(hour: f64, kind: Kind) -> Event {
+        Event::at(hour, kind, "jane")
+            .from("carrier-x", "DE", 6805)
+            .on("burner", "android-7")
+            .via(Channel::Sms, "+49 ***-***-0340")
     }
 
-    fn restore(&mut self, saved: serde_json::Value) -> Result<(), serde_json::Error> {
-        type Saved = (
-            Vec<((Symbol, Symbol), (i64, forewarn_model::RawRef))>,
-            Vec<(Symbol, Symbol, i64, i64)>,
+    fn attempt(verified: bool) -> Vec<Event> {
+        let mut seen = history();
+        seen.push(swapper(80.0, Kind::RecoveryStart));
+        seen.push(swapper(80.01, Kind::RecoveryCodeSent));
+        if verified {
+            seen.push(swapper(80.1, Kind::RecoveryCodeVerify));
+            seen.push(swapper(80.15, Kind::RecoveryReset));
+            seen.push(swapper(80.16, Kind::SessionStart));
+            seen.push(swapper(80.2, Kind::AccountRecoveryInfoChange));
+        } else {
+            seen.push(swapper(80.1, Kind::RecoveryCodeVerify).failed());
+            seen.push(swapper(80.12, Kind::RecoveryCodeVerify).failed());
+        }
+        seen
+    }
+
+    #[test]
+    fn a_completed_swap_is_found() {
+        let verdicts = run(SimSwap::default(), &events(&attempt(true)));
+        assert_eq!(verdicts.len(), 1);
+        assert!(verdicts[0].signals.contains(&("completed", 1.0)));
+    }
+
+    #[test]
+    fn a_failed_swap_is_found() {
+        let verdicts = run(SimSwap::default(), &events(&attempt(false)));
+        assert_eq!(verdicts.len(), 1, "{verdicts:?}");
+        assert!(verdicts[0].signals.contains(&("completed", 0.0)));
+        assert!(verdicts[0].signals.contains(&("failed_codes", 2.0)));
+        assert!((verdicts[0].score - 0.7).abs() < 1e-9);
+    }
+
+    #[test]
+    fn forgetting_a_password_at_home_is_not() {
+        let mut seen = history();
+        let home = seen[0].clone();
+        for (hour, kind) in [
+            (80.0, Kind::RecoveryStart),
+            (80.01, Kind::RecoveryCodeSent),
+            (80.1, Kind::RecoveryCodeVerify),
+            (80.15, Kind::RecoveryReset),
+        ] {
+            seen.push(
+                Event::at(hour, kind, "jane")
+                    .like(&home)
+                    .via(Channel::Sms, "+49 ***-***-0340"),
+            );
+        }
+        // A mistyped code first, at home, is not a failed swap either.
+        seen.insert(
+            seen.len() - 2,
+            Event::at(80.05, Kind::RecoveryCodeVerify, "jane")
+                .like(&home)
+                .via(Channel::Sms, "+49 ***-***-0340")
+                .failed(),
         );
-        let (verified, changed): Saved = serde_json::from_value(saved)?;
-        self.verified = verified.into_iter().collect();
-        self.changed = changed;
-        Ok(())
+        assert!(run(SimSwap::default(), &events(&seen)).is_empty());
+    }
+
+    #[test]
+    fn a_verified_code_without_a_change_is_not() {
+        let mut seen = attempt(true);
+        seen.retain(|e| e.kind != Kind::AccountRecoveryInfoChange);
+        assert!(run(SimSwap::default(), &events(&seen)).is_empty());
+    }
+
+    #[test]
+    fn a_failed_attempt_on_an_account_without_history_is_not_judged() {
+        let seen: Vec<Event> = attempt(false).into_iter().skip(3).collect();
+        assert!(run(SimSwap::default(), &events(&seen)).is_empty());
+    }
+
+    #[test]
+    fn a_failed_attempt_before_any_history_is_judged_in_hindsight() {
+        let mut seen: Vec<Event> = attempt(false).into_iter().skip(3).collect();
+        seen.push(Event::session(
+            200, "jane", "home", "DE", 3320, "laptop", "firefox",
+        ));
+        assert_eq!(run(SimSwap::default(), &events(&seen)).len(), 1);
     }
 }
