@@ -260,9 +260,12 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         for agent in stats.agents.iter().filter(|a| rare(a)) {
             let peers = with_tool.entry((verdict.detector, *agent)).or_default();
             for &j in peers.iter() {
+                // Alike in how they come to accounts: what follows once in differs between
+                // a try that worked and one that did not (a refused SIM swap, a swap that
+                // went through), and says nothing about who sent them.
                 let alike = engine
                     .source(suspects[j])
-                    .is_some_and(|other| other.alike(stats) >= p.min_alike);
+                    .is_some_and(|other| other.alike_in(stats, APPROACH) >= p.min_alike);
                 if alike {
                     union(&mut parent, i, j);
                 }

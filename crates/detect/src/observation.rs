@@ -206,8 +206,17 @@ impl SourceStats {
 
     /// How alike two sources behave: the share of event kinds they have in common.
     pub fn alike(&self, other: &SourceStats) -> f64 {
-        let both = (self.kinds & other.kinds).count_ones();
-        let either = (self.kinds | other.kinds).count_ones();
+        self.alike_in(other, u32::MAX)
+    }
+
+    /// How alike two sources behave in the kinds of `mask` (all kinds when neither sent one).
+    pub fn alike_in(&self, other: &SourceStats, mask: u32) -> f64 {
+        let (mine, theirs) = match (self.kinds & mask, other.kinds & mask) {
+            (0, 0) => (self.kinds, other.kinds),
+            masked => masked,
+        };
+        let both = (mine & theirs).count_ones();
+        let either = (mine | theirs).count_ones();
         f64::from(both) / f64::from(either.max(1))
     }
 
