@@ -48,8 +48,9 @@ impl Default for Params {
 
 const DAY_MS: i64 = 86_400_000;
 
-/// How often (event time) expired state is swept away.
-const SWEEP_EVERY_MS: i64 = 3_600_000;
+/// How often (event time) expired state is swept away: a sweep walks every source, and the
+/// retention is counted in days.
+const SWEEP_EVERY_MS: i64 = DAY_MS;
 
 /// An account's own places: where and on what it has signed in successfully.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -417,7 +418,7 @@ impl Engine {
     /// Takes one event; it is processed once no earlier event can still arrive.
     pub fn push(&mut self, event: &AuthEvent<'_>) {
         self.local.add(event);
-        let batch = self.local.take();
+        let batch = self.local.take_for_recycling();
         self.push_batch(&batch);
         self.local.recycle(batch);
     }

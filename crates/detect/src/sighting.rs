@@ -206,6 +206,17 @@ impl Sightings {
 
     /// Everything made since the last call.
     pub fn take(&mut self) -> SightingBatch {
+        // The next batch will be about as large: growing it by doubling copies it each time.
+        let next = SightingBatch {
+            sightings: Vec::with_capacity(self.batch.sightings.len()),
+            text: String::with_capacity(self.batch.text.len()),
+        };
+        std::mem::replace(&mut self.batch, next)
+    }
+
+    /// Everything made since the last call, leaving nothing allocated behind: for a caller that
+    /// gives the batch back with [`Sightings::recycle`].
+    pub(crate) fn take_for_recycling(&mut self) -> SightingBatch {
         std::mem::take(&mut self.batch)
     }
 
