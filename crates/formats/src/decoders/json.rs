@@ -176,6 +176,15 @@ impl<'a> Cursor<'a> {
     /// The next byte that is not whitespace, not consumed.
     #[inline(always)]
     fn peek(&mut self) -> Fast<u8> {
+        // Records are mostly written without whitespace between tokens.
+        match self.bytes().get(self.pos) {
+            Some(&byte) if byte > b' ' => Ok(byte),
+            _ => self.peek_past_whitespace(),
+        }
+    }
+
+    #[cold]
+    fn peek_past_whitespace(&mut self) -> Fast<u8> {
         let bytes = self.bytes();
         while let Some(&byte) = bytes.get(self.pos) {
             match byte {
@@ -265,12 +274,19 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips one value of any type, validating it.
+    #[inline(always)]
     pub fn skip(&mut self) -> Fast<()> {
+        // Most values are strings: those are skipped here, the rest out of line.
+        if self.peek()? == b'"' {
+            self.pos += 1;
+            return self.string_end().map(drop);
+        }
+        self.skip_other()
+    }
+
+    #[inline(never)]
+    fn skip_other(&mut self) -> Fast<()> {
         match self.peek()? {
-            b'"' => {
-                self.pos += 1;
-                self.string_end().map(drop)
-            }
             b'{' => {
                 let mut members = self.object()?;
                 while members.next_key(self)?.is_some() {
@@ -323,19 +339,6 @@ impl<'a> Cursor<'a> {
                 Some(_) => at += 1,
             }
         }
-    }
-
-    /// An object key, without its escapes: a key with escapes makes the fast path give up.
-    #[inline(always)]
-    fn key(&mut self) -> Fast<&'a [u8]> {
-        self.expect(b'"')?;
-        let start = self.pos;
-        self.escaped = false;
-        let end = self.string_end()?;
-        if self.escaped {
-            return Err(Bail::Unsupported);
-        }
-        self.bytes().get(start..end).ok_or(Bail::Unsupported)
     }
 
     /// A string's value, borrowed from the record unless it has escapes.
@@ -436,7 +439,7 @@ impl Members {
     /// The next key, with the cursor after its colon; `None` after the closing brace.
     #[inline(always)]
     pub fn next_key<'a>(&mut self, cursor: &mut Cursor<'a>) -> Fast<Option<&'a [u8]>> {
-        let byte = cursor.peek()?;
+        let mut byte = cursor.peek()?;
         if byte == b'}' {
             cursor.pos += 1;
             cursor.depth -= 1;
@@ -446,12 +449,24 @@ impl Members {
             self.first = false;
         } else if byte == b',' {
             cursor.pos += 1;
+            byte = cursor.peek()?;
         } else {
             return Err(Bail::Unsupported);
         }
-        let key = cursor.key()?;
+        if byte != b'"' {
+            return Err(Bail::Unsupported);
+        }
+        cursor.pos += 1;
+        let start = cursor.pos;
+        cursor.escaped = false;
+        let end = cursor.string_end()?;
+        if cursor.escaped {
+            return Err(Bail::Unsupported);
+        }
         cursor.expect(b':')?;
-        Ok(Some(key))
+        Ok(Some(
+            cursor.bytes().get(start..end).ok_or(Bail::Unsupported)?,
+        ))
     }
 }
 
