@@ -18,6 +18,12 @@
 //! It validates everything it passes over: UTF-8 up front, then the JSON grammar (strings
 //! without control characters and with valid escapes, numbers, literals, nesting) as it
 //! goes, with the nesting depth bounded so that no record can exhaust the stack.
+//!
+//! Reading methods return plain values, not `Result`s: the first reason to give up is kept in
+//! the cursor, which then jumps to the end of the record so that every loop over it stops, and
+//! [`Cursor::finish`] reports it. Whatever a reader built before that is thrown away. (Plain
+//! values keep the hot path in registers: nested `Result<Option<Cow<str>>>`s were moved
+//! through memory and stalled on store forwarding.)
 
 use std::borrow::Cow;
 
@@ -85,6 +91,8 @@ pub struct Cursor<'a> {
     depth: usize,
     /// Whether the string read last held escapes.
     escaped: bool,
+    /// The first reason to give up, once there is one.
+    failure: Option<Bail>,
 }
 
 /// The members of an object being read: call [`Members::next_key`] until it returns `None`,
@@ -165,7 +173,30 @@ impl<'a> Cursor<'a> {
             pos: 0,
             depth: 0,
             escaped: false,
+            failure: None,
         })
+    }
+
+    /// Gives up on the record (the first reason is kept) and moves to its end, where every
+    /// read finds nothing.
+    #[cold]
+    #[inline(never)]
+    pub fn give_up(&mut self, why: Bail) {
+        self.failure.get_or_insert(why);
+        self.pos = self.text.len();
+    }
+
+    /// The end of the record: fine if nothing went wrong and only whitespace follows the
+    /// value read.
+    pub fn finish(mut self) -> Fast<()> {
+        let rest = self.bytes().get(self.pos..).unwrap_or_default();
+        if !rest
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            self.give_up(Bail::Unsupported);
+        }
+        self.failure.map_or(Ok(()), Err)
     }
 
     #[inline(always)]
@@ -173,146 +204,148 @@ impl<'a> Cursor<'a> {
         self.text.as_bytes()
     }
 
-    /// The next byte that is not whitespace, not consumed.
+    /// The next byte that is not whitespace, not consumed; 0 (which starts no JSON token) at
+    /// the end, having given up.
     #[inline(always)]
-    fn peek(&mut self) -> Fast<u8> {
+    fn peek(&mut self) -> u8 {
         // Records are mostly written without whitespace between tokens.
         match self.bytes().get(self.pos) {
-            Some(&byte) if byte > b' ' => Ok(byte),
+            Some(&byte) if byte > b' ' => byte,
             _ => self.peek_past_whitespace(),
         }
     }
 
     #[cold]
-    fn peek_past_whitespace(&mut self) -> Fast<u8> {
+    fn peek_past_whitespace(&mut self) -> u8 {
         let bytes = self.bytes();
         while let Some(&byte) = bytes.get(self.pos) {
             match byte {
                 b' ' | b'\t' | b'\n' | b'\r' => self.pos += 1,
-                _ => return Ok(byte),
+                _ => return byte,
             }
         }
-        Err(Bail::Unsupported)
+        self.give_up(Bail::Unsupported);
+        0
     }
 
+    /// Consumes `byte`, or gives up.
     #[inline(always)]
-    fn expect(&mut self, byte: u8) -> Fast<()> {
-        if self.peek()? == byte {
+    fn expect(&mut self, byte: u8) {
+        if self.peek() == byte {
             self.pos += 1;
-            Ok(())
         } else {
-            Err(Bail::Unsupported)
+            self.give_up(Bail::Unsupported);
         }
-    }
-
-    /// The end of the record: nothing but whitespace may follow the value read.
-    pub fn finish(mut self) -> Fast<()> {
-        match self.peek() {
-            Err(_) => Ok(()),
-            Ok(_) => Err(Bail::Unsupported),
-        }
-    }
-
-    fn enter(&mut self) -> Fast<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(Bail::TooDeep);
-        }
-        Ok(())
-    }
-
-    /// Starts reading an object; gives up if the value is not one.
-    #[inline]
-    pub fn object(&mut self) -> Fast<Members> {
-        self.expect(b'{')?;
-        self.enter()?;
-        Ok(Members { first: true })
-    }
-
-    /// Starts reading an array; gives up if the value is not one.
-    #[inline]
-    pub fn array(&mut self) -> Fast<Elements> {
-        self.expect(b'[')?;
-        self.enter()?;
-        Ok(Elements { first: true })
-    }
-
-    /// Whether the next value is `null`, consuming it if so.
-    #[inline]
-    pub fn null(&mut self) -> Fast<bool> {
-        if self.peek()? == b'n' {
-            self.literal(b"null")?;
-            return Ok(true);
-        }
-        Ok(false)
     }
 
     /// The first byte of the next value, not consumed: `"`, `{`, `[`, `t`, `f`, `n`, `-` or a
     /// digit for a well-formed value.
-    #[inline]
-    pub fn peek_value(&mut self) -> Fast<u8> {
+    #[inline(always)]
+    pub fn peek_value(&mut self) -> u8 {
         self.peek()
     }
 
-    fn literal(&mut self, word: &[u8]) -> Fast<()> {
-        let end = self.pos + word.len();
-        if self.bytes().get(self.pos..end) == Some(word) {
-            self.pos = end;
-            Ok(())
-        } else {
-            Err(Bail::Unsupported)
+    fn enter(&mut self) {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.give_up(Bail::TooDeep);
         }
     }
 
-    /// `true` or `false`; gives up on anything else.
-    pub fn bool(&mut self) -> Fast<bool> {
-        match self.peek()? {
-            b't' => self.literal(b"true").map(|()| true),
-            b'f' => self.literal(b"false").map(|()| false),
-            _ => Err(Bail::Unsupported),
+    /// Starts reading an object (giving up if the value is not one).
+    #[inline]
+    pub fn object(&mut self) -> Members {
+        self.expect(b'{');
+        self.enter();
+        Members { first: true }
+    }
+
+    /// Starts reading an array (giving up if the value is not one).
+    #[inline]
+    pub fn array(&mut self) -> Elements {
+        self.expect(b'[');
+        self.enter();
+        Elements { first: true }
+    }
+
+    fn literal(&mut self, word: &[u8]) {
+        let end = self.pos + word.len();
+        if self.bytes().get(self.pos..end) == Some(word) {
+            self.pos = end;
+        } else {
+            self.give_up(Bail::Unsupported);
+        }
+    }
+
+    /// Whether the next value is `null`, consuming it if so.
+    #[inline]
+    pub fn null(&mut self) -> bool {
+        if self.peek() == b'n' {
+            self.literal(b"null");
+            return true;
+        }
+        false
+    }
+
+    /// `true` or `false` (giving up on anything else).
+    pub fn bool(&mut self) -> bool {
+        match self.peek() {
+            b't' => {
+                self.literal(b"true");
+                true
+            }
+            b'f' => {
+                self.literal(b"false");
+                false
+            }
+            _ => {
+                self.give_up(Bail::Unsupported);
+                false
+            }
         }
     }
 
     /// Skips one value of any type, validating it.
     #[inline(always)]
-    pub fn skip(&mut self) -> Fast<()> {
+    pub fn skip(&mut self) {
         // Most values are strings: those are skipped here, the rest out of line.
-        if self.peek()? == b'"' {
+        if self.peek() == b'"' {
             self.pos += 1;
-            return self.string_end().map(drop);
+            self.string_end();
+        } else {
+            self.skip_other();
         }
-        self.skip_other()
     }
 
     #[inline(never)]
-    fn skip_other(&mut self) -> Fast<()> {
-        match self.peek()? {
+    fn skip_other(&mut self) {
+        match self.peek() {
             b'{' => {
-                let mut members = self.object()?;
-                while members.next_key(self)?.is_some() {
-                    self.skip()?;
+                let mut members = self.object();
+                while members.next_key(self).is_some() {
+                    self.skip();
                 }
-                Ok(())
             }
             b'[' => {
-                let mut elements = self.array()?;
-                while elements.next(self)? {
-                    self.skip()?;
+                let mut elements = self.array();
+                while elements.next(self) {
+                    self.skip();
                 }
-                Ok(())
             }
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
-            b'-' | b'0'..=b'9' => self.number().map(drop),
-            _ => Err(Bail::Unsupported),
+            b'-' | b'0'..=b'9' => {
+                self.number();
+            }
+            _ => self.give_up(Bail::Unsupported),
         }
     }
 
     /// After an opening quote: moves past the closing quote and returns where the contents
     /// end. Sets `escaped` when they hold escapes.
     #[inline(always)]
-    fn string_end(&mut self) -> Fast<usize> {
+    fn string_end(&mut self) -> usize {
         let bytes = self.bytes();
         let mut at = self.pos;
         loop {
@@ -327,65 +360,90 @@ impl<'a> Cursor<'a> {
             match bytes.get(at) {
                 Some(b'"') => {
                     self.pos = at + 1;
-                    return Ok(at);
+                    return at;
                 }
                 Some(b'\\') => {
                     self.escaped = true;
-                    at += escape_len(bytes.get(at + 1..).unwrap_or_default())?;
+                    match escape_len(bytes.get(at + 1..).unwrap_or_default()) {
+                        Some(len) => at += len,
+                        None => break,
+                    }
                 }
                 // A control character, which JSON does not allow inside a string, or the end.
-                Some(0..=0x1F) | None => return Err(Bail::Unsupported),
+                Some(0..=0x1F) | None => break,
                 // An ordinary byte among the last fifteen of the record.
                 Some(_) => at += 1,
             }
         }
+        self.give_up(Bail::Unsupported);
+        self.pos
     }
 
     /// A string's value, borrowed from the record unless it has escapes.
-    fn string_value(&mut self) -> Fast<Cow<'a, str>> {
+    #[inline(always)]
+    fn string_value(&mut self) -> Cow<'a, str> {
         self.pos += 1;
         let start = self.pos;
         self.escaped = false;
-        let end = self.string_end()?;
-        let raw = self.text.get(start..end).ok_or(Bail::Unsupported)?;
+        let end = self.string_end();
+        let raw = self.text.get(start..end).unwrap_or_default();
         if self.escaped {
-            unescape(raw).map(Cow::Owned)
+            self.unescape(raw)
         } else {
-            Ok(Cow::Borrowed(raw))
+            Cow::Borrowed(raw)
+        }
+    }
+
+    #[cold]
+    fn unescape(&mut self, raw: &str) -> Cow<'a, str> {
+        match unescape(raw) {
+            Some(text) => Cow::Owned(text),
+            None => {
+                self.give_up(Bail::Unsupported);
+                Cow::Borrowed("")
+            }
         }
     }
 
     /// A string, or `None` for `null`; gives up on other types (serde's `Option<Cow<str>>`).
-    #[inline]
-    pub fn str(&mut self) -> Fast<Option<Cow<'a, str>>> {
-        match self.peek()? {
-            b'"' => self.string_value().map(Some),
-            b'n' => self.literal(b"null").map(|()| None),
-            _ => Err(Bail::Unsupported),
+    #[inline(always)]
+    pub fn str(&mut self) -> Option<Cow<'a, str>> {
+        match self.peek() {
+            b'"' => Some(self.string_value()),
+            b'n' => {
+                self.literal(b"null");
+                None
+            }
+            _ => {
+                self.give_up(Bail::Unsupported);
+                None
+            }
         }
     }
 
     /// A string, or `None` after skipping a value of any other type (the lenient `Str`).
-    #[inline]
-    pub fn str_or_skip(&mut self) -> Fast<Option<Cow<'a, str>>> {
-        if self.peek()? == b'"' {
-            return self.string_value().map(Some);
+    #[inline(always)]
+    pub fn str_or_skip(&mut self) -> Option<Cow<'a, str>> {
+        if self.peek() == b'"' {
+            return Some(self.string_value());
         }
-        self.skip().map(|()| None)
+        self.skip_other();
+        None
     }
 
     /// A string, with no `null` or other type allowed (serde's `Cow<str>`).
-    #[inline]
-    pub fn required_str(&mut self) -> Fast<Cow<'a, str>> {
-        if self.peek()? == b'"' {
+    #[inline(always)]
+    pub fn required_str(&mut self) -> Cow<'a, str> {
+        if self.peek() == b'"' {
             return self.string_value();
         }
-        Err(Bail::Unsupported)
+        self.give_up(Bail::Unsupported);
+        Cow::Borrowed("")
     }
 
     /// A JSON number's text, validated against the JSON grammar.
-    pub fn number(&mut self) -> Fast<&'a str> {
-        self.peek()?;
+    pub fn number(&mut self) -> &'a str {
+        self.peek();
         let bytes = self.bytes();
         let start = self.pos;
         let mut at = start;
@@ -397,16 +455,15 @@ impl<'a> Cursor<'a> {
         if bytes.get(at) == Some(&b'-') {
             at += 1;
         }
+        let mut valid = true;
         match bytes.get(at) {
             Some(b'0') => at += 1,
             Some(b'1'..=b'9') => at += digits_from(at),
-            _ => return Err(Bail::Unsupported),
+            _ => valid = false,
         }
         if bytes.get(at) == Some(&b'.') {
             let count = digits_from(at + 1);
-            if count == 0 {
-                return Err(Bail::Unsupported);
-            }
+            valid &= count > 0;
             at += 1 + count;
         }
         if matches!(bytes.get(at), Some(b'e' | b'E')) {
@@ -415,107 +472,118 @@ impl<'a> Cursor<'a> {
                 at += 1;
             }
             let count = digits_from(at);
-            if count == 0 {
-                return Err(Bail::Unsupported);
-            }
+            valid &= count > 0;
             at += count;
         }
-        self.pos = at;
-        self.text.get(start..at).ok_or(Bail::Unsupported)
+        match self.text.get(start..at) {
+            Some(text) if valid => {
+                self.pos = at;
+                text
+            }
+            _ => {
+                self.give_up(Bail::Unsupported);
+                ""
+            }
+        }
     }
 
     /// A non-negative integer without fraction or exponent, of at most 18 digits (so that it
     /// fits `i64` and `u64` alike); gives up on any other number or type.
-    pub fn small_uint(&mut self) -> Fast<u64> {
-        let text = self.number()?;
-        if text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Bail::Unsupported);
+    pub fn small_uint(&mut self) -> u64 {
+        let text = self.number();
+        match text.parse() {
+            Ok(value) if text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()) => value,
+            _ => {
+                self.give_up(Bail::Unsupported);
+                0
+            }
         }
-        text.parse().map_err(|_| Bail::Unsupported)
     }
 }
 
 impl Members {
-    /// The next key, with the cursor after its colon; `None` after the closing brace.
+    /// The next key, with the cursor after its colon; `None` after the closing brace (or
+    /// once the cursor has given up).
     #[inline(always)]
-    pub fn next_key<'a>(&mut self, cursor: &mut Cursor<'a>) -> Fast<Option<&'a [u8]>> {
-        let mut byte = cursor.peek()?;
+    pub fn next_key<'a>(&mut self, cursor: &mut Cursor<'a>) -> Option<&'a [u8]> {
+        let mut byte = cursor.peek();
         if byte == b'}' {
             cursor.pos += 1;
             cursor.depth -= 1;
-            return Ok(None);
+            return None;
         }
         if self.first {
             self.first = false;
         } else if byte == b',' {
             cursor.pos += 1;
-            byte = cursor.peek()?;
+            byte = cursor.peek();
         } else {
-            return Err(Bail::Unsupported);
+            cursor.give_up(Bail::Unsupported);
+            return None;
         }
         if byte != b'"' {
-            return Err(Bail::Unsupported);
+            cursor.give_up(Bail::Unsupported);
+            return None;
         }
         cursor.pos += 1;
         let start = cursor.pos;
         cursor.escaped = false;
-        let end = cursor.string_end()?;
+        let end = cursor.string_end();
         if cursor.escaped {
-            return Err(Bail::Unsupported);
+            cursor.give_up(Bail::Unsupported);
+            return None;
         }
-        cursor.expect(b':')?;
-        Ok(Some(
-            cursor.bytes().get(start..end).ok_or(Bail::Unsupported)?,
-        ))
+        cursor.expect(b':');
+        cursor.bytes().get(start..end)
     }
 }
 
 impl Elements {
     /// Whether another element follows, with the cursor at it; `false` after the closing
-    /// bracket.
+    /// bracket (or once the cursor has given up).
     #[inline(always)]
-    pub fn next(&mut self, cursor: &mut Cursor<'_>) -> Fast<bool> {
-        let byte = cursor.peek()?;
-        if self.first {
-            self.first = false;
-            if byte == b']' {
-                cursor.pos += 1;
-                cursor.depth -= 1;
-                return Ok(false);
-            }
-            return Ok(true);
-        }
+    pub fn next(&mut self, cursor: &mut Cursor<'_>) -> bool {
+        let byte = cursor.peek();
         match byte {
             b']' => {
                 cursor.pos += 1;
                 cursor.depth -= 1;
-                Ok(false)
+                return false;
             }
-            b',' => {
-                cursor.pos += 1;
-                Ok(true)
+            0 => {
+                cursor.give_up(Bail::Unsupported);
+                return false;
             }
-            _ => Err(Bail::Unsupported),
+            _ => {}
         }
+        if self.first {
+            self.first = false;
+        } else if byte == b',' {
+            cursor.pos += 1;
+        } else {
+            cursor.give_up(Bail::Unsupported);
+            return false;
+        }
+        true
     }
 }
 
 /// The length of the escape sequence at a backslash, given the bytes after the backslash.
 #[inline]
-fn escape_len(after: &[u8]) -> Fast<usize> {
+fn escape_len(after: &[u8]) -> Option<usize> {
     match after.first() {
-        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(2),
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Some(2),
         Some(b'u') => match after.get(1..5) {
-            Some(hex) if hex.iter().all(u8::is_ascii_hexdigit) => Ok(6),
-            _ => Err(Bail::Unsupported),
+            Some(hex) if hex.iter().all(u8::is_ascii_hexdigit) => Some(6),
+            _ => None,
         },
-        _ => Err(Bail::Unsupported),
+        _ => None,
     }
 }
 
 /// The value of a string's contents with escapes, as JSON defines them; gives up on a
 /// surrogate that is not half of a pair.
-fn unescape(raw: &str) -> Fast<String> {
+fn unescape(raw: &str) -> Option<String> {
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(at) = rest.find('\\') {
@@ -533,65 +601,54 @@ fn unescape(raw: &str) -> Fast<String> {
             Some(b'u') => {
                 let high = hex4(after.get(1..5))?;
                 if (0xDC00..0xE000).contains(&high) {
-                    return Err(Bail::Unsupported);
+                    return None;
                 }
                 if (0xD800..0xDC00).contains(&high) {
                     if after.get(5..7) != Some(b"\\u") {
-                        return Err(Bail::Unsupported);
+                        return None;
                     }
                     let low = hex4(after.get(7..11))?;
                     if !(0xDC00..0xE000).contains(&low) {
-                        return Err(Bail::Unsupported);
+                        return None;
                     }
                     let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
-                    (char::from_u32(code).ok_or(Bail::Unsupported)?, 12)
+                    (char::from_u32(code)?, 12)
                 } else {
-                    (char::from_u32(high).ok_or(Bail::Unsupported)?, 6)
+                    (char::from_u32(high)?, 6)
                 }
             }
-            _ => return Err(Bail::Unsupported),
+            _ => return None,
         };
         out.push(ch);
-        rest = rest.get(at + len..).ok_or(Bail::Unsupported)?;
+        rest = rest.get(at + len..)?;
     }
     out.push_str(rest);
-    Ok(out)
+    Some(out)
 }
 
-fn hex4(digits: Option<&[u8]>) -> Fast<u32> {
-    let digits = digits.ok_or(Bail::Unsupported)?;
-    digits.iter().try_fold(0u32, |acc, &d| {
-        let value = (d as char).to_digit(16).ok_or(Bail::Unsupported)?;
-        Ok(acc * 16 + value)
-    })
-}
-
-/// Records that the field numbered `bit` was read, giving up if it already was: serde refuses
-/// a struct field given twice, and the serde path should say so.
-#[inline]
-pub fn once(seen: &mut u64, bit: u32) -> Fast<()> {
-    let mask = 1u64 << bit;
-    if *seen & mask != 0 {
-        return Err(Bail::Unsupported);
-    }
-    *seen |= mask;
-    Ok(())
+fn hex4(digits: Option<&[u8]>) -> Option<u32> {
+    digits?
+        .iter()
+        .try_fold(0u32, |acc, &d| Some(acc * 16 + (d as char).to_digit(16)?))
 }
 
 /// Reads an object into a struct the way serde's derived `Deserialize` does: each listed key
-/// (`"name" | "alias"`) read by its expression, a listed field given twice a reason to give up
+/// (`"name" | "alias"`) read by its statement, a listed field given twice a reason to give up
 /// (serde refuses it), other keys skipped. Each arm carries a distinct bit number, below 64.
 macro_rules! read_fields {
     ($cursor:ident, { $($bit:literal : $pattern:pat => $read:expr,)+ }) => {{
         let mut seen = 0u64;
-        let mut members = $cursor.object()?;
-        while let Some(key) = members.next_key($cursor)? {
+        let mut members = $cursor.object();
+        while let Some(key) = members.next_key($cursor) {
             match key {
                 $($pattern => {
-                    $crate::decoders::json::once(&mut seen, $bit)?;
+                    if seen & (1u64 << $bit) != 0 {
+                        $cursor.give_up($crate::decoders::json::Bail::Unsupported);
+                    }
+                    seen |= 1u64 << $bit;
                     $read;
                 })+
-                _ => $cursor.skip()?,
+                _ => $cursor.skip(),
             }
         }
     }};
@@ -844,7 +901,7 @@ mod tests {
     /// Skips one whole record as a value, as a fast path would.
     fn skips(text: &str) -> Fast<()> {
         let mut cursor = Cursor::new(text.as_bytes())?;
-        cursor.skip()?;
+        cursor.skip();
         cursor.finish()
     }
 
@@ -927,45 +984,88 @@ mod tests {
 
     #[test]
     fn strings_borrow_unless_escaped() {
-        let mut cursor =
-            Cursor::new(br#"["plain", "esc\"aped\u00e9\ud83d\ude00", null, 5]"#).unwrap();
-        let mut elements = cursor.array().unwrap();
-        assert!(elements.next(&mut cursor).unwrap());
-        assert!(matches!(cursor.str(), Ok(Some(Cow::Borrowed("plain")))));
-        assert!(elements.next(&mut cursor).unwrap());
+        let record = br#"["plain", "esc\"aped\u00e9\ud83d\ude00", null, 5]"#;
+        let mut cursor = Cursor::new(record).unwrap();
+        let mut elements = cursor.array();
+        assert!(elements.next(&mut cursor));
+        assert!(matches!(cursor.str(), Some(Cow::Borrowed("plain"))));
+        assert!(elements.next(&mut cursor));
         match cursor.str() {
-            Ok(Some(Cow::Owned(s))) => assert_eq!(s, "esc\"apedé😀"),
+            Some(Cow::Owned(s)) => assert_eq!(s, "esc\"apedé😀"),
             other => panic!("{other:?}"),
         }
-        assert!(elements.next(&mut cursor).unwrap());
-        assert_eq!(cursor.str(), Ok(None));
-        assert!(elements.next(&mut cursor).unwrap());
-        assert_eq!(cursor.str(), Err(Bail::Unsupported));
+        assert!(elements.next(&mut cursor));
+        assert_eq!(cursor.str(), None);
+        assert!(elements.next(&mut cursor));
+        assert_eq!(cursor.failure, None);
+        assert_eq!(cursor.str(), None);
+        assert_eq!(
+            cursor.finish(),
+            Err(Bail::Unsupported),
+            "a number is not a string"
+        );
+    }
+
+    #[test]
+    fn giving_up_ends_every_loop_and_is_reported_once() {
+        let mut cursor = Cursor::new(br#"{"a":[1,2,{"b":tru}],"c":"d"}"#).unwrap();
+        cursor.skip();
+        assert_eq!(cursor.failure, Some(Bail::Unsupported));
+        let mut members = cursor.object();
+        assert_eq!(members.next_key(&mut cursor), None);
+        let mut elements = cursor.array();
+        assert!(!elements.next(&mut cursor));
+        assert_eq!(cursor.str(), None);
+        assert_eq!(cursor.finish(), Err(Bail::Unsupported));
+        // The first reason is the one reported.
+        let deep = "[".repeat(MAX_DEPTH + 1) + "x";
+        let mut cursor = Cursor::new(deep.as_bytes()).unwrap();
+        cursor.skip();
+        assert_eq!(cursor.finish(), Err(Bail::TooDeep));
     }
 
     #[test]
     fn lone_surrogates_make_it_give_up() {
         for raw in [r"\ud83d", r"\ude00", r"\ud83d\u0041", r"\ud83dx"] {
-            assert_eq!(unescape(raw), Err(Bail::Unsupported), "{raw}");
+            assert_eq!(unescape(raw), None, "{raw}");
         }
-        assert_eq!(unescape(r"a\u0000b").as_deref(), Ok("a\0b"));
+        assert_eq!(unescape(r"a\u0000b").as_deref(), Some("a\0b"));
     }
 
     #[test]
     fn keys_with_escapes_make_it_give_up() {
         let mut cursor = Cursor::new(br#"{"k\u0065y":1}"#).unwrap();
-        let mut members = cursor.object().unwrap();
-        assert_eq!(members.next_key(&mut cursor), Err(Bail::Unsupported));
+        let mut members = cursor.object();
+        assert_eq!(members.next_key(&mut cursor), None);
+        assert_eq!(cursor.finish(), Err(Bail::Unsupported));
     }
 
     #[test]
     fn small_unsigned_integers_only() {
-        let read = |text: &str| Cursor::new(text.as_bytes()).and_then(|mut c| c.small_uint());
+        let read = |text: &str| {
+            let mut cursor = Cursor::new(text.as_bytes())?;
+            let value = cursor.small_uint();
+            cursor.finish().map(|()| value)
+        };
         assert_eq!(read("0"), Ok(0));
         assert_eq!(read("64500"), Ok(64500));
         assert_eq!(read("999999999999999999"), Ok(999_999_999_999_999_999));
         for text in ["-1", "1.0", "1e3", "9999999999999999999", "\"5\"", "null"] {
             assert_eq!(read(text), Err(Bail::Unsupported), "{text}");
+        }
+    }
+
+    #[test]
+    fn trailing_whitespace_is_fine_and_anything_else_is_not() {
+        for (text, ok) in [
+            ("{} \n", true),
+            ("{}\t\r", true),
+            ("{} x", false),
+            ("{}\0", false),
+        ] {
+            let mut cursor = Cursor::new(text.as_bytes()).unwrap();
+            cursor.skip();
+            assert_eq!(cursor.finish().is_ok(), ok, "{text:?}");
         }
     }
 

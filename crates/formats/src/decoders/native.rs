@@ -74,34 +74,34 @@ mod fast {
         );
         read_fields!(c, {
             0: b"time" => {
-                time = Some(parse_time(&c.required_str()?).map_err(|_| Bail::Unsupported)?)
+                let text = c.required_str();
+                time = parse_time(&text).map_err(|_| c.give_up(Bail::Unsupported)).ok()
             },
-            1: b"event" => kind = Some(name(&c.required_str()?)?),
-            2: b"outcome" => outcome = Some(name(&c.required_str()?)?),
-            3: b"account" => account = Some(c.required_str()?),
+            1: b"event" => kind = required_name(c),
+            2: b"outcome" => outcome = required_name(c),
+            3: b"account" => account = Some(c.required_str()),
             4: b"account_exists" => {
-                event.account_exists = if c.null()? { None } else { Some(c.bool()?) }
+                event.account_exists = if c.null() { None } else { Some(c.bool()) }
             },
-            5: b"ip" => event.ip = c.str()?.map(|text| name(&text)).transpose()?,
-            6: b"source_host" => event.source_host = c.str()?,
-            7: b"user_agent" => event.user_agent = c.str()?,
-            8: b"device_id" => event.device_id = c.str()?,
-            9: b"channel" => event.channel = c.str()?.map(|text| name(&text)).transpose()?,
-            10: b"channel_target" => event.channel_target = c.str()?,
-            11: b"country" => {
-                event.country = c.str()?.map(|text| name::<Country>(&text)).transpose()?
-            },
+            5: b"ip" => event.ip = name(c),
+            6: b"source_host" => event.source_host = c.str(),
+            7: b"user_agent" => event.user_agent = c.str(),
+            8: b"device_id" => event.device_id = c.str(),
+            9: b"channel" => event.channel = name(c),
+            10: b"channel_target" => event.channel_target = c.str(),
+            11: b"country" => event.country = name::<Country>(c),
             12: b"asn" => {
-                event.asn = if c.null()? {
+                event.asn = if c.null() {
                     None
                 } else {
-                    Some(u32::try_from(c.small_uint()?).map_err(|_| Bail::Unsupported)?)
+                    let number = c.small_uint();
+                    u32::try_from(number).map_err(|_| c.give_up(Bail::Unsupported)).ok()
                 }
             },
-            13: b"session" => event.session = c.str()?,
-            14: b"reason" => event.reason = c.str()?.map(|text| name(&text)).transpose()?,
-            15: b"actor" => event.actor = c.str()?,
-            16: b"risk" => event.risk = c.str()?.map(|text| name(&text)).transpose()?,
+            13: b"session" => event.session = c.str(),
+            14: b"reason" => event.reason = name(c),
+            15: b"actor" => event.actor = c.str(),
+            16: b"risk" => event.risk = name(c),
         });
         cursor.finish()?;
         let (Some(time), Some(kind), Some(outcome), Some(account)) = (time, kind, outcome, account)
@@ -117,10 +117,26 @@ mod fast {
         })
     }
 
-    /// A value of one of the model's vocabularies, a country or an address, parsed as its
-    /// `Deserialize` parses it.
-    fn name<T: FromStr>(text: &str) -> Fast<T> {
-        text.parse().map_err(|_| Bail::Unsupported)
+    /// A value of one of the model's vocabularies, a country or an address, or `None` for
+    /// `null`: parsed from a string as its `Deserialize` parses it, giving up on text that
+    /// does not parse.
+    fn name<T: FromStr>(c: &mut Cursor<'_>) -> Option<T> {
+        let text = c.str()?;
+        parse(c, &text)
+    }
+
+    /// As [`name`], for a required field: `null` makes it give up too.
+    fn required_name<T: FromStr>(c: &mut Cursor<'_>) -> Option<T> {
+        let text = c.required_str();
+        parse(c, &text)
+    }
+
+    fn parse<T: FromStr>(c: &mut Cursor<'_>, text: &str) -> Option<T> {
+        let parsed = text.parse().ok();
+        if parsed.is_none() {
+            c.give_up(Bail::Unsupported);
+        }
+        parsed
     }
 }
 

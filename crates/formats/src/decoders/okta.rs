@@ -235,175 +235,182 @@ mod fast {
 
     pub(super) fn read(record: &[u8]) -> Fast<LogEvent<'_>> {
         let mut cursor = Cursor::new(record)?;
-        let log = log_event(&mut cursor)?;
-        cursor.finish()?;
-        Ok(log)
+        let log = log_event(&mut cursor);
+        cursor.finish().map(|()| log)
     }
 
-    fn log_event<'a>(c: &mut Cursor<'a>) -> Fast<LogEvent<'a>> {
+    fn log_event<'a>(c: &mut Cursor<'a>) -> LogEvent<'a> {
         let mut log = LogEvent::default();
         read_fields!(c, {
-            0: b"published" => log.published = text(c)?,
-            1: b"eventType" | b"eventtype" => log.event_type = text(c)?,
-            2: b"outcome" => log.outcome = obj(c, outcome)?,
-            3: b"actor" => log.actor = obj(c, principal)?,
-            4: b"target" => log.target = targets(c)?,
-            5: b"client" => log.client = obj(c, client)?,
+            0: b"published" => log.published = text(c),
+            1: b"eventType" | b"eventtype" => log.event_type = text(c),
+            2: b"outcome" => log.outcome = obj(c, outcome),
+            3: b"actor" => log.actor = obj(c, principal),
+            4: b"target" => log.target = targets(c),
+            5: b"client" => log.client = obj(c, client),
             6: b"securityContext" | b"securitycontext" => {
-                log.security_context = obj(c, security_context)?
+                log.security_context = obj(c, security_context)
             },
             7: b"authenticationContext" | b"authenticationcontext" => {
-                log.authentication_context = obj(c, authentication_context)?
+                log.authentication_context = obj(c, authentication_context)
             },
-            8: b"debugContext" | b"debugcontext" => log.debug_context = obj(c, debug_context)?,
-            9: b"device" => log.device = obj(c, device)?,
+            8: b"debugContext" | b"debugcontext" => log.debug_context = obj(c, debug_context),
+            9: b"device" => log.device = obj(c, device),
             // An event hook delivery; anything else in its place reads as nothing.
             10: b"data" => {
-                if c.peek_value()? == b'{' {
-                    return Err(Bail::Unsupported);
+                if c.peek_value() == b'{' {
+                    c.give_up(Bail::Unsupported);
                 }
-                c.skip()?
+                c.skip()
             },
         });
-        Ok(log)
+        log
     }
 
     /// [`Text`]: a string, or absent for `null`.
-    fn text<'a>(c: &mut Cursor<'a>) -> Fast<Text<'a>> {
-        Ok(match c.str()? {
+    #[inline(always)]
+    fn text<'a>(c: &mut Cursor<'a>) -> Text<'a> {
+        match c.str() {
             Some(text) => Text::Str(text),
             None => Text::Absent,
-        })
+        }
     }
 
     /// [`Str`]: a string, or nothing for any other value.
-    fn str<'a>(c: &mut Cursor<'a>) -> Fast<Str<'a>> {
-        c.str_or_skip().map(Str)
+    #[inline(always)]
+    fn str<'a>(c: &mut Cursor<'a>) -> Str<'a> {
+        Str(c.str_or_skip())
     }
 
     /// [`Obj`]: an object read by `read`, or nothing for any other value.
-    fn obj<'a, T>(
-        c: &mut Cursor<'a>,
-        read: impl FnOnce(&mut Cursor<'a>) -> Fast<T>,
-    ) -> Fast<Obj<T>> {
-        if c.peek_value()? == b'{' {
-            return read(c).map(|value| Obj(Some(value)));
+    #[inline(always)]
+    fn obj<'a, T>(c: &mut Cursor<'a>, read: impl FnOnce(&mut Cursor<'a>) -> T) -> Obj<T> {
+        if c.peek_value() == b'{' {
+            return Obj(Some(read(c)));
         }
-        c.skip().map(|()| Obj(None))
+        c.skip();
+        Obj(None)
     }
 
-    fn outcome<'a>(c: &mut Cursor<'a>) -> Fast<OutcomeField<'a>> {
+    fn outcome<'a>(c: &mut Cursor<'a>) -> OutcomeField<'a> {
         let mut outcome = OutcomeField::default();
         read_fields!(c, {
-            0: b"result" => outcome.result = str(c)?,
-            1: b"reason" => outcome.reason = str(c)?,
+            0: b"result" => outcome.result = str(c),
+            1: b"reason" => outcome.reason = str(c),
         });
-        Ok(outcome)
+        outcome
     }
 
-    fn principal<'a>(c: &mut Cursor<'a>) -> Fast<Principal<'a>> {
+    fn principal<'a>(c: &mut Cursor<'a>) -> Principal<'a> {
         let mut principal = Principal::default();
         read_fields!(c, {
-            0: b"id" => principal.id = str(c)?,
-            1: b"type" => principal.kind = str(c)?,
-            2: b"alternateId" => principal.alternate_id = str(c)?,
-            3: b"displayName" => principal.display_name = str(c)?,
+            0: b"id" => principal.id = str(c),
+            1: b"type" => principal.kind = str(c),
+            2: b"alternateId" => principal.alternate_id = str(c),
+            3: b"displayName" => principal.display_name = str(c),
         });
-        Ok(principal)
+        principal
     }
 
     /// [`Targets`]: folded from an array, or empty for any other value.
-    fn targets<'a>(c: &mut Cursor<'a>) -> Fast<Targets<'a>> {
+    fn targets<'a>(c: &mut Cursor<'a>) -> Targets<'a> {
         let mut targets = Targets::default();
-        if c.peek_value()? != b'[' {
-            return c.skip().map(|()| targets);
+        if c.peek_value() != b'[' {
+            c.skip();
+            return targets;
         }
-        let mut elements = c.array()?;
-        while elements.next(c)? {
-            targets.push(obj(c, principal)?);
+        let mut elements = c.array();
+        while elements.next(c) {
+            targets.push(obj(c, principal));
         }
-        Ok(targets)
+        targets
     }
 
-    fn client<'a>(c: &mut Cursor<'a>) -> Fast<Client<'a>> {
+    fn client<'a>(c: &mut Cursor<'a>) -> Client<'a> {
         let mut client = Client::default();
         read_fields!(c, {
-            0: b"ipAddress" => client.ip_address = str(c)?,
+            0: b"ipAddress" => client.ip_address = str(c),
             1: b"userAgent" => {
                 client.user_agent = obj(c, |c| {
                     let mut agent = UserAgent::default();
                     read_fields!(c, {
-                        0: b"rawUserAgent" => agent.raw_user_agent = str(c)?,
+                        0: b"rawUserAgent" => agent.raw_user_agent = str(c),
                     });
-                    Ok(agent)
-                })?
+                    agent
+                })
             },
             2: b"geographicalContext" => {
                 client.geographical_context = obj(c, |c| {
                     let mut geo = GeographicalContext::default();
                     read_fields!(c, {
-                        0: b"country" => geo.country = str(c)?,
+                        0: b"country" => geo.country = str(c),
                     });
-                    Ok(geo)
-                })?
+                    geo
+                })
             },
         });
-        Ok(client)
+        client
     }
 
-    fn security_context(c: &mut Cursor<'_>) -> Fast<SecurityContext> {
+    fn security_context(c: &mut Cursor<'_>) -> SecurityContext {
         let mut context = SecurityContext::default();
         read_fields!(c, {
-            0: b"asNumber" => context.as_number = u32_field(c)?,
+            0: b"asNumber" => context.as_number = u32_field(c),
         });
-        Ok(context)
+        context
     }
 
     /// [`U32`]: a number or a string of one that fits, else nothing. Numbers it cannot read
     /// exactly as serde would (negative, fractional, huge) make it give up.
-    fn u32_field(c: &mut Cursor<'_>) -> Fast<U32> {
-        match c.peek_value()? {
-            b'0'..=b'9' => Ok(U32(u32::try_from(c.small_uint()?).ok())),
-            b'-' => Err(Bail::Unsupported),
-            b'"' => Ok(U32(c.str()?.and_then(|text| text.trim().parse().ok()))),
-            _ => c.skip().map(|()| U32(None)),
+    fn u32_field(c: &mut Cursor<'_>) -> U32 {
+        match c.peek_value() {
+            b'0'..=b'9' => U32(u32::try_from(c.small_uint()).ok()),
+            b'"' => U32(c.str().and_then(|text| text.trim().parse().ok())),
+            b'-' => {
+                c.give_up(Bail::Unsupported);
+                U32(None)
+            }
+            _ => {
+                c.skip();
+                U32(None)
+            }
         }
     }
 
-    fn authentication_context<'a>(c: &mut Cursor<'a>) -> Fast<AuthenticationContext<'a>> {
+    fn authentication_context<'a>(c: &mut Cursor<'a>) -> AuthenticationContext<'a> {
         let mut context = AuthenticationContext::default();
         read_fields!(c, {
-            0: b"externalSessionId" => context.external_session_id = str(c)?,
+            0: b"externalSessionId" => context.external_session_id = str(c),
         });
-        Ok(context)
+        context
     }
 
-    fn debug_context<'a>(c: &mut Cursor<'a>) -> Fast<DebugContext<'a>> {
+    fn debug_context<'a>(c: &mut Cursor<'a>) -> DebugContext<'a> {
         let mut context = DebugContext::default();
         read_fields!(c, {
-            0: b"debugData" => context.debug_data = obj(c, debug_data)?,
+            0: b"debugData" => context.debug_data = obj(c, debug_data),
         });
-        Ok(context)
+        context
     }
 
-    fn debug_data<'a>(c: &mut Cursor<'a>) -> Fast<DebugData<'a>> {
+    fn debug_data<'a>(c: &mut Cursor<'a>) -> DebugData<'a> {
         let mut data = DebugData::default();
         read_fields!(c, {
-            0: b"risk" => data.risk = str(c)?,
-            1: b"logOnlySecurityData" => data.log_only_security_data = str(c)?,
-            2: b"threatSuspected" => data.threat_suspected = str(c)?,
-            3: b"deviceFingerprint" => data.device_fingerprint = str(c)?,
-            4: b"factor" => data.factor = str(c)?,
+            0: b"risk" => data.risk = str(c),
+            1: b"logOnlySecurityData" => data.log_only_security_data = str(c),
+            2: b"threatSuspected" => data.threat_suspected = str(c),
+            3: b"deviceFingerprint" => data.device_fingerprint = str(c),
+            4: b"factor" => data.factor = str(c),
         });
-        Ok(data)
+        data
     }
 
-    fn device<'a>(c: &mut Cursor<'a>) -> Fast<Device<'a>> {
+    fn device<'a>(c: &mut Cursor<'a>) -> Device<'a> {
         let mut device = Device::default();
         read_fields!(c, {
-            0: b"id" => device.id = str(c)?,
+            0: b"id" => device.id = str(c),
         });
-        Ok(device)
+        device
     }
 }
 
