@@ -7,6 +7,7 @@ pub mod common;
 mod ecs;
 mod entra;
 mod gws;
+mod json;
 mod lenient;
 mod m365;
 mod native;

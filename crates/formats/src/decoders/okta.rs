@@ -25,6 +25,7 @@ use serde::Deserialize;
 use super::common::{
     account, contains, contains_ignore_case, find_ignore_case, is_redacted, parse_ip, parse_time,
 };
+use super::json::{self, Bail};
 use super::lenient::{self, Collect, Obj, Str, Text, U32};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
@@ -45,18 +46,31 @@ impl Decoder for Okta {
         record: &'a [u8],
         _context: &DecodeContext,
     ) -> Result<Decoded<'a>, RecordError> {
-        let log: LogEvent<'a> = sonic_rs::from_slice(record)?;
-        if matches!(log.published, Text::Absent) {
-            if let Some(hook) = log.data.0 {
-                return decode_hook(hook);
-            }
+        match fast::read(record) {
+            Ok(log) => decode_event(log),
+            Err(Bail::TooDeep) => Err(json::too_deep()),
+            Err(Bail::Unsupported) => decode_slow(record),
         }
-        decode_event(log)
     }
 }
 
+/// The serde path, for every record the fast path gives up on: event hook deliveries, fields
+/// of unexpected types, escapes in keys, malformed JSON (whose errors it words).
+fn decode_slow(record: &[u8]) -> Result<Decoded<'_>, RecordError> {
+    if json::nests_too_deep(record) {
+        return Err(json::too_deep());
+    }
+    let log: LogEvent<'_> = sonic_rs::from_slice(record)?;
+    if matches!(log.published, Text::Absent) {
+        if let Some(hook) = log.data.0 {
+            return decode_hook(hook);
+        }
+    }
+    decode_event(log)
+}
+
 /// The fields of a `LogEvent` forewarn reads; everything else is skipped unparsed.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct LogEvent<'a> {
     #[serde(default, borrow)]
     published: Text<'a>,
@@ -207,6 +221,196 @@ impl<'de: 'a, 'a> Collect<'de> for Targets<'a> {
 impl<'de: 'a, 'a> Deserialize<'de> for Targets<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         lenient::list(deserializer)
+    }
+}
+
+/// The fast path: a [`LogEvent`] read with the [`json`] cursor into the same structs serde
+/// fills, for the `LogEvent` objects of the API and of exports. Each reader below mirrors the
+/// serde type of its field: [`Obj`] (an object, else skipped), [`Str`] (a string, else
+/// skipped), [`Text`] (a string or `null`), [`U32`]; whatever else a field holds, and event hook
+/// deliveries, make it give up.
+mod fast {
+    use super::*;
+    use crate::decoders::json::{read_fields, Cursor, Fast};
+
+    pub(super) fn read(record: &[u8]) -> Fast<LogEvent<'_>> {
+        let mut cursor = Cursor::new(record)?;
+        let log = log_event(&mut cursor);
+        cursor.finish().map(|()| log)
+    }
+
+    fn log_event<'a>(c: &mut Cursor<'a>) -> LogEvent<'a> {
+        let mut log = LogEvent::default();
+        read_fields!(c, {
+            0: b"published" => log.published = text(c),
+            1: b"eventType" | b"eventtype" => log.event_type = text(c),
+            2: b"outcome" => log.outcome = obj(c, outcome),
+            3: b"actor" => log.actor = obj(c, principal),
+            4: b"target" => log.target = targets(c),
+            5: b"client" => log.client = obj(c, client),
+            6: b"securityContext" | b"securitycontext" => {
+                log.security_context = obj(c, security_context)
+            },
+            7: b"authenticationContext" | b"authenticationcontext" => {
+                log.authentication_context = obj(c, authentication_context)
+            },
+            8: b"debugContext" | b"debugcontext" => log.debug_context = obj(c, debug_context),
+            9: b"device" => log.device = obj(c, device),
+            // An event hook delivery; anything else in its place reads as nothing.
+            10: b"data" => {
+                if c.peek_value() == b'{' {
+                    c.give_up(Bail::Unsupported);
+                }
+                c.skip()
+            },
+        });
+        log
+    }
+
+    /// [`Text`]: a string, or absent for `null`.
+    #[inline(always)]
+    fn text<'a>(c: &mut Cursor<'a>) -> Text<'a> {
+        match c.str() {
+            Some(text) => Text::Str(text),
+            None => Text::Absent,
+        }
+    }
+
+    /// [`Str`]: a string, or nothing for any other value.
+    #[inline(always)]
+    fn str<'a>(c: &mut Cursor<'a>) -> Str<'a> {
+        Str(c.str_or_skip())
+    }
+
+    /// [`Obj`]: an object read by `read`, or nothing for any other value.
+    #[inline(always)]
+    fn obj<'a, T>(c: &mut Cursor<'a>, read: impl FnOnce(&mut Cursor<'a>) -> T) -> Obj<T> {
+        if c.peek_value() == b'{' {
+            return Obj(Some(read(c)));
+        }
+        c.skip();
+        Obj(None)
+    }
+
+    fn outcome<'a>(c: &mut Cursor<'a>) -> OutcomeField<'a> {
+        let mut outcome = OutcomeField::default();
+        read_fields!(c, {
+            0: b"result" => outcome.result = str(c),
+            1: b"reason" => outcome.reason = str(c),
+        });
+        outcome
+    }
+
+    fn principal<'a>(c: &mut Cursor<'a>) -> Principal<'a> {
+        let mut principal = Principal::default();
+        read_fields!(c, {
+            0: b"id" => principal.id = str(c),
+            1: b"type" => principal.kind = str(c),
+            2: b"alternateId" => principal.alternate_id = str(c),
+            3: b"displayName" => principal.display_name = str(c),
+        });
+        principal
+    }
+
+    /// [`Targets`]: folded from an array, or empty for any other value.
+    fn targets<'a>(c: &mut Cursor<'a>) -> Targets<'a> {
+        let mut targets = Targets::default();
+        if c.peek_value() != b'[' {
+            c.skip();
+            return targets;
+        }
+        let mut elements = c.array();
+        while elements.next(c) {
+            targets.push(obj(c, principal));
+        }
+        targets
+    }
+
+    fn client<'a>(c: &mut Cursor<'a>) -> Client<'a> {
+        let mut client = Client::default();
+        read_fields!(c, {
+            0: b"ipAddress" => client.ip_address = str(c),
+            1: b"userAgent" => {
+                client.user_agent = obj(c, |c| {
+                    let mut agent = UserAgent::default();
+                    read_fields!(c, {
+                        0: b"rawUserAgent" => agent.raw_user_agent = str(c),
+                    });
+                    agent
+                })
+            },
+            2: b"geographicalContext" => {
+                client.geographical_context = obj(c, |c| {
+                    let mut geo = GeographicalContext::default();
+                    read_fields!(c, {
+                        0: b"country" => geo.country = str(c),
+                    });
+                    geo
+                })
+            },
+        });
+        client
+    }
+
+    fn security_context(c: &mut Cursor<'_>) -> SecurityContext {
+        let mut context = SecurityContext::default();
+        read_fields!(c, {
+            0: b"asNumber" => context.as_number = u32_field(c),
+        });
+        context
+    }
+
+    /// [`U32`]: a number or a string of one that fits, else nothing. Numbers it cannot read
+    /// exactly as serde would (negative, fractional, huge) make it give up.
+    fn u32_field(c: &mut Cursor<'_>) -> U32 {
+        match c.peek_value() {
+            b'0'..=b'9' => U32(u32::try_from(c.small_uint()).ok()),
+            b'"' => U32(c.str().and_then(|text| text.trim().parse().ok())),
+            b'-' => {
+                c.give_up(Bail::Unsupported);
+                U32(None)
+            }
+            _ => {
+                c.skip();
+                U32(None)
+            }
+        }
+    }
+
+    fn authentication_context<'a>(c: &mut Cursor<'a>) -> AuthenticationContext<'a> {
+        let mut context = AuthenticationContext::default();
+        read_fields!(c, {
+            0: b"externalSessionId" => context.external_session_id = str(c),
+        });
+        context
+    }
+
+    fn debug_context<'a>(c: &mut Cursor<'a>) -> DebugContext<'a> {
+        let mut context = DebugContext::default();
+        read_fields!(c, {
+            0: b"debugData" => context.debug_data = obj(c, debug_data),
+        });
+        context
+    }
+
+    fn debug_data<'a>(c: &mut Cursor<'a>) -> DebugData<'a> {
+        let mut data = DebugData::default();
+        read_fields!(c, {
+            0: b"risk" => data.risk = str(c),
+            1: b"logOnlySecurityData" => data.log_only_security_data = str(c),
+            2: b"threatSuspected" => data.threat_suspected = str(c),
+            3: b"deviceFingerprint" => data.device_fingerprint = str(c),
+            4: b"factor" => data.factor = str(c),
+        });
+        data
+    }
+
+    fn device<'a>(c: &mut Cursor<'a>) -> Device<'a> {
+        let mut device = Device::default();
+        read_fields!(c, {
+            0: b"id" => device.id = str(c),
+        });
+        device
     }
 }
 
@@ -1134,6 +1338,47 @@ static COUNTRIES: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_path_decodes_as_serde_does() {
+        let corpus = json::differential::corpus("okta", "Okta.SystemLog");
+        let decoded = json::differential::check(
+            &corpus,
+            400,
+            |record| fast::read(record).map(|log| format!("{:?}", decode_event(log))),
+            |record| format!("{:?}", decode_slow(record)),
+        );
+        assert!(
+            decoded > corpus.len() * 100,
+            "the fast path decoded only {decoded}"
+        );
+        let typical = crate::examples::TYPICAL[1].1.trim_ascii();
+        assert!(
+            fast::read(typical).is_ok(),
+            "the typical record takes the fast path"
+        );
+    }
+
+    #[test]
+    fn records_nested_too_deep_are_errors_not_crashes() {
+        let deep = |depth: usize| {
+            format!(
+                r#"{{"published":"2024-05-02T08:14:07.312Z","eventType":"user.session.start","x":{}{}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        fn decode(text: &str) -> Result<Decoded<'_>, RecordError> {
+            Okta.decode(text.as_bytes(), &DecodeContext::default())
+        }
+        assert!(matches!(decode(&deep(100)), Ok(Decoded::Skipped(_))));
+        for depth in [json::MAX_DEPTH + 1, 1_000_000] {
+            assert_eq!(decode(&deep(depth)).unwrap_err(), json::too_deep());
+        }
+        // Also when something before the nesting sends the record down the serde path.
+        let escaped_key = deep(1_000_000).replacen("\"x\"", "\"\\u0078\"", 1);
+        assert_eq!(decode(&escaped_key).unwrap_err(), json::too_deep());
+    }
 
     #[test]
     fn country_table_is_sorted_lower_case_and_valid() {
