@@ -1,0 +1,360 @@
+//! One pass over a raw record that pulls out only the values the loaded rules look at.
+//!
+//! Every path the rules of one format use (after mapping) is inserted into a small trie.
+//! Walking a record follows the trie: keys no rule names are skipped by sonic-rs without being
+//! decoded, so the cost per record is one validating scan plus the handful of values rules
+//! need, not a generic JSON tree (DESIGN.md stack notes: `serde_json::Value` costs about six
+//! times a borrowed decode). Values land in slots, one per distinct path, as text and as
+//! lower-cased text for Sigma's case-insensitive comparisons, in an arena reused across
+//! records.
+
+use std::borrow::Cow;
+
+use sonic_rs::{JsonType, JsonValueTrait, LazyValue};
+
+use crate::mapping::{FieldPath, KeyCase, Source, ValueMap};
+
+/// Index of a slot: the values found at one source (path and value map).
+pub(crate) type SlotId = u32;
+
+/// The JSON type a value had in the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    String,
+    Number,
+    Bool,
+    Null,
+    /// An object or array, kept as its JSON text.
+    Structure,
+    /// The whole raw record.
+    Record,
+}
+
+/// A value in the arena: `text` is `arena[start..mid]`, its lower-case form `arena[mid..end]`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Value {
+    pub kind: Kind,
+    start: u32,
+    mid: u32,
+    end: u32,
+}
+
+/// Per-thread working memory for evaluating records; reused so the hot path allocates
+/// nothing once warm.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    arena: String,
+    slots: Vec<Vec<Value>>,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+
+    pub(crate) fn values(&self, slot: SlotId) -> &[Value] {
+        self.slots.get(slot as usize).map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn text(&self, value: &Value) -> &str {
+        &self.arena[value.start as usize..value.mid as usize]
+    }
+
+    pub(crate) fn lower(&self, value: &Value) -> &str {
+        &self.arena[value.mid as usize..value.end as usize]
+    }
+
+    fn reset(&mut self, slots: usize) {
+        self.arena.clear();
+        if self.slots.len() < slots {
+            self.slots.resize_with(slots, Vec::new);
+        }
+        for slot in &mut self.slots[..slots] {
+            slot.clear();
+        }
+    }
+
+    fn push(&mut self, slot: SlotId, kind: Kind, text: &str, map: Option<&ValueMap>) {
+        let text = match (map, kind) {
+            (Some(map), Kind::String | Kind::Number | Kind::Bool) => map.apply(text),
+            _ => text,
+        };
+        let start = self.arena.len();
+        self.arena.push_str(text);
+        let mid = self.arena.len();
+        if text.is_ascii() {
+            self.arena
+                .extend(text.bytes().map(|b| b.to_ascii_lowercase() as char));
+        } else {
+            let lower = text.to_lowercase();
+            self.arena.push_str(&lower);
+        }
+        let end = self.arena.len();
+        // Records are far below 4 GiB (the reader caps them); saturate rather than wrap.
+        let cast = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.slots[slot as usize].push(Value {
+            kind,
+            start: cast(start),
+            mid: cast(mid),
+            end: cast(end),
+        });
+    }
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    children: Vec<(Box<str>, u32)>,
+    slots: Vec<SlotId>,
+    selectors: Vec<Selector>,
+}
+
+/// `list[key=value]`: the elements of `list` whose `key` is `value` continue at `node`.
+#[derive(Debug)]
+struct Selector {
+    key: Box<str>,
+    value: Box<str>,
+    node: u32,
+}
+
+/// The trie of one format's paths, and the slots they fill.
+#[derive(Debug)]
+pub(crate) struct Extractor {
+    keys: KeyCase,
+    nodes: Vec<Node>,
+    sources: Vec<Source>,
+    record_slots: Vec<SlotId>,
+}
+
+impl Extractor {
+    pub fn new(keys: KeyCase) -> Extractor {
+        Extractor {
+            keys,
+            nodes: vec![Node::default()],
+            sources: Vec::new(),
+            record_slots: Vec::new(),
+        }
+    }
+
+    pub fn slot_count(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// The slot for a source, added on first use.
+    pub fn slot(&mut self, source: &Source) -> SlotId {
+        if let Some(existing) = self.sources.iter().position(|s| s == source) {
+            return existing as SlotId;
+        }
+        let slot = self.sources.len() as SlotId;
+        self.sources.push(source.clone());
+        match &source.path {
+            FieldPath::Record => self.record_slots.push(slot),
+            FieldPath::Keys(segments) => {
+                let mut node = 0u32;
+                for segment in segments {
+                    node = self.child(node, &segment.key);
+                    if let Some((key, value)) = &segment.select {
+                        node = self.selector(node, key, value);
+                    }
+                }
+                self.nodes[node as usize].slots.push(slot);
+            }
+        }
+        slot
+    }
+
+    fn key_eq(&self, a: &str, b: &str) -> bool {
+        match self.keys {
+            KeyCase::Exact => a == b,
+            KeyCase::AsciiCaseInsensitive => a.eq_ignore_ascii_case(b),
+        }
+    }
+
+    fn child(&mut self, node: u32, key: &str) -> u32 {
+        if let Some(&(_, child)) = self.nodes[node as usize]
+            .children
+            .iter()
+            .find(|(k, _)| self.key_eq(k, key))
+        {
+            return child;
+        }
+        let child = self.nodes.len() as u32;
+        self.nodes.push(Node::default());
+        self.nodes[node as usize].children.push((key.into(), child));
+        child
+    }
+
+    fn selector(&mut self, node: u32, key: &str, value: &str) -> u32 {
+        if let Some(existing) = self.nodes[node as usize]
+            .selectors
+            .iter()
+            .find(|s| self.key_eq(&s.key, key) && *s.value == *value)
+        {
+            return existing.node;
+        }
+        let child = self.nodes.len() as u32;
+        self.nodes.push(Node::default());
+        self.nodes[node as usize].selectors.push(Selector {
+            key: key.into(),
+            value: value.into(),
+            node: child,
+        });
+        child
+    }
+
+    /// Fills `scratch` with this record's values. A record that is not JSON (an sshd line)
+    /// or is malformed yields only `$record`.
+    pub fn extract(&self, record: &[u8], scratch: &mut Scratch) {
+        scratch.reset(self.sources.len());
+        if !self.record_slots.is_empty() {
+            let text = String::from_utf8_lossy(record);
+            for &slot in &self.record_slots {
+                scratch.push(slot, Kind::Record, &text, None);
+            }
+        }
+        let root = &self.nodes[0];
+        if root.children.is_empty() {
+            return;
+        }
+        let Some(first) = record.iter().find(|b| !b.is_ascii_whitespace()) else {
+            return;
+        };
+        if *first != b'{' {
+            return;
+        }
+        let mark = scratch.arena.len();
+        let walked = self.walk_object(0, &|| sonic_rs::to_object_iter(record), scratch);
+        if walked.is_err() {
+            // Half a record's values would let `not` conditions match on what is missing.
+            scratch.arena.truncate(mark);
+            for slot in scratch.slots.iter_mut() {
+                slot.retain(|v| v.kind == Kind::Record);
+            }
+        }
+    }
+
+    /// Walks one object. `entries` makes a fresh iterator over it, because a selector
+    /// (`list[key=value]`) can only tell whether an element is selected once its `key` has
+    /// been read, and then walks the element again from that selector's node.
+    fn walk_object<'de, I>(
+        &self,
+        node: u32,
+        entries: &dyn Fn() -> I,
+        scratch: &mut Scratch,
+    ) -> sonic_rs::Result<()>
+    where
+        I: Iterator<Item = sonic_rs::Result<(Cow<'de, str>, LazyValue<'de>)>>,
+    {
+        let here = &self.nodes[node as usize];
+        let mut selected: Vec<u32> = Vec::new();
+        for entry in entries() {
+            let (key, value) = entry?;
+            for selector in &here.selectors {
+                if self.key_eq(&selector.key, &key)
+                    && value.as_str().is_some_and(|text| *selector.value == *text)
+                {
+                    selected.push(selector.node);
+                }
+            }
+            let child = match here.children.iter().find(|(k, _)| self.key_eq(k, &key)) {
+                Some(&(_, child)) => Some(child),
+                // Flattened exports (ECS, some SIEMs) write nested names as dotted keys.
+                None if key.contains('.') => self.dotted(node, &key),
+                None => None,
+            };
+            if let Some(child) = child {
+                self.walk_value(child, value, scratch)?;
+            }
+        }
+        for node in selected {
+            self.walk_object(node, entries, scratch)?;
+        }
+        Ok(())
+    }
+
+    fn dotted(&self, node: u32, key: &str) -> Option<u32> {
+        let mut node = node;
+        for piece in key.split('.') {
+            node = self.nodes[node as usize]
+                .children
+                .iter()
+                .find(|(k, _)| self.key_eq(k, piece))
+                .map(|&(_, child)| child)?;
+        }
+        Some(node)
+    }
+
+    fn walk_value(
+        &self,
+        node: u32,
+        value: LazyValue<'_>,
+        scratch: &mut Scratch,
+    ) -> sonic_rs::Result<()> {
+        let here = &self.nodes[node as usize];
+        for &slot in &here.slots {
+            self.capture(slot, &value, scratch)?;
+        }
+        if here.children.is_empty() && here.selectors.is_empty() {
+            return Ok(());
+        }
+        self.descend(node, value, scratch)
+    }
+
+    /// Continues a path into an object, or into each element of an array (Sigma matches a
+    /// list-valued field when any element matches).
+    fn descend(
+        &self,
+        node: u32,
+        value: LazyValue<'_>,
+        scratch: &mut Scratch,
+    ) -> sonic_rs::Result<()> {
+        match value.get_type() {
+            JsonType::Object => {
+                let entries = || value.clone().into_object_iter().into_iter().flatten();
+                self.walk_object(node, &entries, scratch)
+            }
+            JsonType::Array => {
+                if let Some(elements) = value.into_array_iter() {
+                    for element in elements {
+                        self.descend(node, element?, scratch)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn capture(
+        &self,
+        slot: SlotId,
+        value: &LazyValue<'_>,
+        scratch: &mut Scratch,
+    ) -> sonic_rs::Result<()> {
+        let map = self.sources[slot as usize].values.as_ref();
+        match value.get_type() {
+            JsonType::String => {
+                if let Some(text) = value.as_str() {
+                    scratch.push(slot, Kind::String, text, map);
+                }
+            }
+            JsonType::Number => scratch.push(slot, Kind::Number, value.as_raw_str(), map),
+            JsonType::Boolean => scratch.push(slot, Kind::Bool, value.as_raw_str(), map),
+            JsonType::Null => scratch.push(slot, Kind::Null, "null", None),
+            JsonType::Object => scratch.push(slot, Kind::Structure, value.as_raw_str(), None),
+            JsonType::Array => {
+                let raw = value.as_raw_str();
+                let mut any = false;
+                if let Some(elements) = value.clone().into_array_iter() {
+                    for element in elements {
+                        any = true;
+                        self.capture(slot, &element?, scratch)?;
+                    }
+                }
+                if !any {
+                    scratch.push(slot, Kind::Structure, raw, None);
+                }
+            }
+        }
+        Ok(())
+    }
+}
