@@ -216,6 +216,8 @@ pub struct RuleSet {
     pub(crate) consumers: Vec<Vec<usize>>,
     standalone: Vec<bool>,
     time_paths: Vec<Option<Extractor>>,
+    /// Each rule's `forewarn_tests` extension field, if any.
+    tests: Vec<Option<yaml_serde::Value>>,
 }
 
 fn format_index(format: Format) -> usize {
@@ -243,6 +245,7 @@ impl RuleSet {
             consumers: Vec::new(),
             standalone: Vec::new(),
             time_paths: Vec::new(),
+            tests: Vec::new(),
         }
     }
 
@@ -353,6 +356,18 @@ impl RuleSet {
                 &parsed.file,
             ));
         }
+        let tests_of = |attributes: &HashMap<String, yaml_serde::Value>| {
+            attributes.get(crate::testing::TESTS_KEY).cloned()
+        };
+        self.tests = rules
+            .iter()
+            .map(|r| tests_of(&r.doc.custom_attributes))
+            .chain(
+                correlations
+                    .iter()
+                    .map(|c| tests_of(&c.doc.custom_attributes)),
+            )
+            .collect();
         let detection_count = rules.len();
         let mut by_reference: HashMap<&str, RuleId> = HashMap::new();
         for (index, parsed) in rules.iter().enumerate() {
@@ -592,6 +607,11 @@ impl RuleSet {
 
     pub fn rule(&self, id: RuleId) -> &RuleMeta {
         &self.rules[id]
+    }
+
+    /// A rule's `forewarn_tests` (see [`crate::testing`]).
+    pub fn tests(&self, id: RuleId) -> Option<&yaml_serde::Value> {
+        self.tests.get(id)?.as_ref()
     }
 
     /// Whether any rule runs on this format (so a caller can skip formats without rules).
