@@ -9,6 +9,12 @@
 //! records.
 
 use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+use serde::Deserialize;
 
 use sonic_rs::{JsonType, JsonValueTrait, LazyValue};
 
@@ -83,8 +89,8 @@ impl Scratch {
         self.arena.push_str(text);
         let mid = self.arena.len();
         if text.is_ascii() {
-            self.arena
-                .extend(text.bytes().map(|b| b.to_ascii_lowercase() as char));
+            self.arena.push_str(text);
+            self.arena[mid..].make_ascii_lowercase();
         } else {
             let lower = text.to_lowercase();
             self.arena.push_str(&lower);
@@ -120,15 +126,18 @@ struct Selector {
 #[derive(Debug)]
 pub(crate) struct Extractor {
     keys: KeyCase,
+    /// Whether a key `a.b` may stand for the path `a` → `b`.
+    dotted_keys: bool,
     nodes: Vec<Node>,
     sources: Vec<Source>,
     record_slots: Vec<SlotId>,
 }
 
 impl Extractor {
-    pub fn new(keys: KeyCase) -> Extractor {
+    pub fn new(keys: KeyCase, dotted_keys: bool) -> Extractor {
         Extractor {
             keys,
+            dotted_keys,
             nodes: vec![Node::default()],
             sources: Vec::new(),
             record_slots: Vec::new(),
@@ -222,13 +231,32 @@ impl Extractor {
             return;
         }
         let mark = scratch.arena.len();
-        let walked = self.walk_object(0, &|| sonic_rs::to_object_iter(record), scratch);
+        let mut deserializer = sonic_rs::Deserializer::from_slice(record);
+        let walked = NodeSeed {
+            extractor: self,
+            node: 0,
+            scratch: &mut *scratch,
+        }
+        .deserialize(&mut deserializer);
         if walked.is_err() {
             // Half a record's values would let `not` conditions match on what is missing.
             scratch.arena.truncate(mark);
             for slot in scratch.slots.iter_mut() {
                 slot.retain(|v| v.kind == Kind::Record);
             }
+        }
+    }
+
+    fn child_by_key(&self, node: u32, key: &str) -> Option<u32> {
+        match self.nodes[node as usize]
+            .children
+            .iter()
+            .find(|(k, _)| self.key_eq(k, key))
+        {
+            Some(&(_, child)) => Some(child),
+            // Flattened exports (ECS, some SIEMs) write nested names as dotted keys.
+            None if self.dotted_keys && key.contains('.') => self.dotted(node, key),
+            None => None,
         }
     }
 
@@ -255,13 +283,7 @@ impl Extractor {
                     selected.push(selector.node);
                 }
             }
-            let child = match here.children.iter().find(|(k, _)| self.key_eq(k, &key)) {
-                Some(&(_, child)) => Some(child),
-                // Flattened exports (ECS, some SIEMs) write nested names as dotted keys.
-                None if key.contains('.') => self.dotted(node, &key),
-                None => None,
-            };
-            if let Some(child) = child {
+            if let Some(child) = self.child_by_key(node, &key) {
                 self.walk_value(child, value, scratch)?;
             }
         }
@@ -356,5 +378,120 @@ impl Extractor {
             }
         }
         Ok(())
+    }
+}
+
+/// Walks a value along the trie in one pass of the deserializer: keys no rule needs are
+/// skipped by sonic-rs (validated, not decoded), nested objects on a rule's path are entered
+/// directly. A node that captures values or selects array elements takes the value as raw
+/// JSON (a `LazyValue`) instead, since it needs the text or a second look.
+struct NodeSeed<'a> {
+    extractor: &'a Extractor,
+    node: u32,
+    scratch: &'a mut Scratch,
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        let here = &self.extractor.nodes[self.node as usize];
+        if !here.slots.is_empty() || !here.selectors.is_empty() {
+            let value = LazyValue::deserialize(deserializer)?;
+            return self
+                .extractor
+                .walk_value(self.node, value, self.scratch)
+                .map_err(D::Error::custom);
+        }
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(child) = map.next_key_seed(KeySeed {
+            extractor: self.extractor,
+            node: self.node,
+        })? {
+            match child {
+                Some(child) => map.next_value_seed(NodeSeed {
+                    extractor: self.extractor,
+                    node: child,
+                    scratch: &mut *self.scratch,
+                })?,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Arrays on a path are transparent: each element continues from the same node.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(NodeSeed {
+                extractor: self.extractor,
+                node: self.node,
+                scratch: &mut *self.scratch,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    // A scalar where the path expected an object or array: nothing to follow.
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// Reads an object key and answers with the trie node it leads to, if any; no allocation.
+struct KeySeed<'a> {
+    extractor: &'a Extractor,
+    node: u32,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Option<u32>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<u32>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<u32>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<u32>, E> {
+        Ok(self.extractor.child_by_key(self.node, key))
     }
 }

@@ -10,6 +10,7 @@
 //! time: [createdDateTime, time]      # where the record's time is (for `rules test`)
 //! keys: ascii_case_insensitive       # match JSON keys ignoring ASCII case (default: exact)
 //! prefixes: ["", "properties."]      # an unmapped name is looked up under each prefix
+//! dotted_keys: false                 # whether a flattened key `a.b` is the path a → b
 //! keywords: [$record]                # what keyword searches search ($record: the raw record)
 //! fields:                            # names for every logsource of this format
 //!   IPAddress: [ipAddress, properties.ipAddress]
@@ -78,6 +79,8 @@ pub struct FormatMapping {
     pub keys: KeyCase,
     /// Prefixes under which an unmapped field name is looked up.
     pub prefixes: Vec<String>,
+    /// Whether a flattened key `a.b` also stands for the path `a` → `b`.
+    pub dotted_keys: bool,
     /// What keyword (field-less) searches look in.
     pub keywords: Vec<Source>,
     /// Field names for every logsource of this format; keys lower-cased.
@@ -451,6 +454,9 @@ impl Mappings {
                 if let Some(prefixes) = file.prefixes {
                     existing.prefixes = prefixes;
                 }
+                if let Some(dotted_keys) = file.dotted_keys {
+                    existing.dotted_keys = dotted_keys;
+                }
                 if let Some(keywords) = keywords {
                     existing.keywords = keywords;
                 }
@@ -460,6 +466,7 @@ impl Mappings {
                 time: time.unwrap_or_default(),
                 keys: file.keys.unwrap_or_default(),
                 prefixes: file.prefixes.unwrap_or_else(|| vec![String::new()]),
+                dotted_keys: file.dotted_keys.unwrap_or(false),
                 keywords: keywords.unwrap_or_else(|| {
                     vec![Source {
                         path: FieldPath::Record,
@@ -553,6 +560,8 @@ struct MappingFile {
     keys: Option<KeyCase>,
     #[serde(default)]
     prefixes: Option<Vec<String>>,
+    #[serde(default)]
+    dotted_keys: Option<bool>,
     #[serde(default)]
     keywords: Option<Vec<String>>,
     #[serde(default)]

@@ -476,7 +476,7 @@ impl RuleSet {
             .collect();
 
         for mapping in mappings.formats() {
-            let mut extractor = Extractor::new(mapping.keys);
+            let mut extractor = Extractor::new(mapping.keys, mapping.dotted_keys);
             for path in &mapping.time {
                 extractor.slot(&crate::mapping::Source {
                     path: path.clone(),
@@ -579,8 +579,10 @@ impl RuleSet {
             let program = match self.by_format[slot] {
                 Some(program) => program,
                 None => {
-                    self.programs
-                        .push(Program::new(Extractor::new(target.mapping.keys)));
+                    self.programs.push(Program::new(Extractor::new(
+                        target.mapping.keys,
+                        target.mapping.dotted_keys,
+                    )));
                     self.by_format[slot] = Some(self.programs.len() - 1);
                     self.programs.len() - 1
                 }
