@@ -8,7 +8,7 @@ use rsigma_parser::{
 
 use crate::extract::{Extractor, Scratch, SlotId, Value};
 use crate::mapping::{Resolved, Target};
-use crate::matcher::{compile_value, FieldId, FieldResolver, Unsupported, ValueMatcher};
+use crate::matcher::{compile_value, FieldId, FieldResolver, Pattern, Unsupported, ValueMatcher};
 
 /// Everything compiled for one format: the extractor, the fields rules name, the rules.
 #[derive(Debug)]
@@ -17,6 +17,20 @@ pub(crate) struct Program {
     /// Each field's slots (a field is the union of its sources' values).
     fields: Vec<Vec<SlotId>>,
     pub rules: Vec<CompiledRule>,
+    /// Which rules can match, by the value of one field most rules require.
+    index: Option<RuleIndex>,
+}
+
+/// Most rules of a format require one field (Okta's `eventType`, CloudTrail's `eventName`)
+/// to be one of a few values: indexing them by that value means a record is tested only
+/// against the rules that could match it.
+#[derive(Debug)]
+struct RuleIndex {
+    field: FieldId,
+    /// Lower-cased value → positions in `rules`.
+    by_value: HashMap<String, Vec<u32>>,
+    /// Rules that require no value of `field`.
+    always: Vec<u32>,
 }
 
 /// A detection rule compiled for one format.
@@ -58,7 +72,77 @@ impl Program {
             extractor,
             fields: Vec::new(),
             rules: Vec::new(),
+            index: None,
         }
+    }
+
+    /// Indexes the rules by the field most of them require an exact value of (once all
+    /// rules are compiled).
+    pub fn build_index(&mut self) {
+        let required: Vec<Vec<(FieldId, Vec<String>)>> = self
+            .rules
+            .iter()
+            .map(|rule| required_values(&rule.condition))
+            .collect();
+        let mut counts: HashMap<FieldId, usize> = HashMap::new();
+        for requirements in &required {
+            let mut seen: Vec<FieldId> = requirements.iter().map(|(f, _)| *f).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for field in seen {
+                *counts.entry(field).or_default() += 1;
+            }
+        }
+        let Some((field, count)) = counts
+            .into_iter()
+            .max_by_key(|&(f, c)| (c, std::cmp::Reverse(f)))
+        else {
+            self.index = None;
+            return;
+        };
+        // One indexed rule saves little; it is worth it from a few on.
+        if count < 2 {
+            self.index = None;
+            return;
+        }
+        let mut index = RuleIndex {
+            field,
+            by_value: HashMap::new(),
+            always: Vec::new(),
+        };
+        for (position, requirements) in required.iter().enumerate() {
+            match requirements.iter().find(|(f, _)| *f == field) {
+                Some((_, values)) => {
+                    for value in values {
+                        let rules = index.by_value.entry(value.clone()).or_default();
+                        if !rules.contains(&(position as u32)) {
+                            rules.push(position as u32);
+                        }
+                    }
+                }
+                None => index.always.push(position as u32),
+            }
+        }
+        self.index = Some(index);
+    }
+
+    /// The positions of the rules that can match the record in `scratch`, in rule order.
+    pub fn candidates(&self, scratch: &Scratch, out: &mut Vec<u32>) {
+        out.clear();
+        let Some(index) = &self.index else {
+            out.extend(0..self.rules.len() as u32);
+            return;
+        };
+        out.extend_from_slice(&index.always);
+        for &slot in self.field_slots(index.field) {
+            for value in scratch.values(slot) {
+                if let Some(rules) = index.by_value.get(scratch.lower(value)) {
+                    out.extend_from_slice(rules);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
     }
 
     fn field_slots(&self, field: FieldId) -> &[SlotId] {
@@ -127,6 +211,30 @@ impl Program {
         } else {
             item.values.iter().any(value_matches)
         }
+    }
+}
+
+/// The exact (case-insensitive) values a condition requires of fields: an item whose every
+/// alternative is an exact string, alone or inside an `and`.
+fn required_values(node: &Node) -> Vec<(FieldId, Vec<String>)> {
+    match node {
+        Node::And(children) => children.iter().flat_map(required_values).collect(),
+        Node::Item(item) if item.exists.is_none() && !item.all => {
+            let mut values = Vec::new();
+            for alternatives in &item.values {
+                for matcher in alternatives {
+                    match matcher {
+                        ValueMatcher::Text {
+                            pattern: Pattern::Exact(text),
+                            cased: false,
+                        } => values.push(text.clone()),
+                        _ => return Vec::new(),
+                    }
+                }
+            }
+            vec![(item.field, values)]
+        }
+        _ => Vec::new(),
     }
 }
 

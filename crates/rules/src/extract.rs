@@ -51,6 +51,8 @@ pub(crate) struct Value {
 pub struct Scratch {
     arena: String,
     slots: Vec<Vec<Value>>,
+    /// Rules to test on the current record.
+    pub(crate) candidates: Vec<u32>,
 }
 
 impl Scratch {
@@ -110,8 +112,18 @@ impl Scratch {
 #[derive(Debug, Default)]
 struct Node {
     children: Vec<(Box<str>, u32)>,
+    /// Each child's [`key_tag`], so that a lookup compares two integers per child and
+    /// whole keys only on a likely hit (most keys of a record lead nowhere).
+    tags: Vec<u32>,
     slots: Vec<SlotId>,
     selectors: Vec<Selector>,
+}
+
+/// A key's length and lower-cased first byte: equal for keys that are equal, ignoring ASCII
+/// case or not.
+fn key_tag(key: &str) -> u32 {
+    let first = key.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
+    ((key.len() as u32) << 8) | u32::from(first)
 }
 
 /// `list[key=value]`: the elements of `list` whose `key` is `value` continue at `node`.
@@ -188,8 +200,20 @@ impl Extractor {
         }
         let child = self.nodes.len() as u32;
         self.nodes.push(Node::default());
-        self.nodes[node as usize].children.push((key.into(), child));
+        let parent = &mut self.nodes[node as usize];
+        parent.children.push((key.into(), child));
+        parent.tags.push(key_tag(key));
         child
+    }
+
+    fn find_child(&self, node: u32, key: &str) -> Option<u32> {
+        let here = &self.nodes[node as usize];
+        let tag = key_tag(key);
+        here.tags
+            .iter()
+            .zip(&here.children)
+            .find(|(t, (k, _))| **t == tag && self.key_eq(k, key))
+            .map(|(_, &(_, child))| child)
     }
 
     fn selector(&mut self, node: u32, key: &str, value: &str) -> u32 {
@@ -248,12 +272,8 @@ impl Extractor {
     }
 
     fn child_by_key(&self, node: u32, key: &str) -> Option<u32> {
-        match self.nodes[node as usize]
-            .children
-            .iter()
-            .find(|(k, _)| self.key_eq(k, key))
-        {
-            Some(&(_, child)) => Some(child),
+        match self.find_child(node, key) {
+            Some(child) => Some(child),
             // Flattened exports (ECS, some SIEMs) write nested names as dotted keys.
             None if self.dotted_keys && key.contains('.') => self.dotted(node, key),
             None => None,
@@ -296,11 +316,7 @@ impl Extractor {
     fn dotted(&self, node: u32, key: &str) -> Option<u32> {
         let mut node = node;
         for piece in key.split('.') {
-            node = self.nodes[node as usize]
-                .children
-                .iter()
-                .find(|(k, _)| self.key_eq(k, piece))
-                .map(|&(_, child)| child)?;
+            node = self.find_child(node, piece)?;
         }
         Some(node)
     }

@@ -433,6 +433,10 @@ impl RuleSet {
             status[index] = Some(result);
         }
 
+        for program in &mut self.programs {
+            program.build_index();
+        }
+
         // Correlations: loaded when everything they correlate is.
         self.consumers = vec![Vec::new(); self.rules.len()];
         let mut resolved: Vec<Option<usize>> = vec![None; correlations.len()];
@@ -647,7 +651,10 @@ impl RuleSet {
             return;
         }
         program.extractor.extract(record, scratch);
-        for compiled in &program.rules {
+        let mut candidates = std::mem::take(&mut scratch.candidates);
+        program.candidates(scratch, &mut candidates);
+        for &position in &candidates {
+            let compiled = &program.rules[position as usize];
             if !program.matches(compiled, scratch) {
                 continue;
             }
@@ -672,6 +679,7 @@ impl RuleSet {
                 report: self.standalone[compiled.rule],
             });
         }
+        scratch.candidates = candidates;
     }
 
     /// The record's time from the paths its format's mapping names (for records no decoder

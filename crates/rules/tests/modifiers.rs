@@ -224,3 +224,40 @@ fn conditions_combine_detections() {
         &[2, 3],
     );
 }
+
+#[test]
+fn rules_indexed_by_a_required_value_match_as_unindexed_ones() {
+    // Three rules require `user` values (so the set is indexed on `user`); one does not.
+    let rule = |id: &str, detection: &str| {
+        format!("title: {id}\nid: {id}\nlogsource:\n  product: forewarn\ndetection:\n{detection}  condition: sel\n")
+    };
+    let yaml = [
+        rule("carol", "  sel:\n    user: CAROL\n"),
+        rule(
+            "alice_or_bob",
+            "  sel:\n    user:\n      - alice@example.com\n      - bob@example.org\n",
+        ),
+        rule(
+            "bob_curl",
+            "  sel:\n    user: bob@example.org\n    ua|startswith: curl\n",
+        ),
+        rule("curl", "  sel:\n    ua|contains: curl\n"),
+    ]
+    .join("---\n");
+    let set = common::rules(&yaml);
+    let records: Vec<&[u8]> = RECORDS.iter().map(|r| r.as_bytes()).collect();
+    let fired: Vec<(usize, &str)> = common::matches(&set, Format::Native, &records)
+        .iter()
+        .map(|(i, m)| (*i, m.rule.id.as_str()))
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            (0, "alice_or_bob"),
+            (1, "alice_or_bob"),
+            (1, "bob_curl"),
+            (1, "curl"),
+            (2, "carol")
+        ]
+    );
+}
