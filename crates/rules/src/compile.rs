@@ -266,6 +266,26 @@ impl<'p, 'm> Compiler<'p, 'm> {
         filters: &[&Detections],
         captures: &[String],
     ) -> Result<(), Unsupported> {
+        // A rule that fails half-way must not leave paths behind for every record to extract.
+        let extractor = self.program.extractor.clone();
+        let fields = self.program.fields.len();
+        let names = self.names.clone();
+        let result = self.try_compile_rule(rule, detections, filters, captures);
+        if result.is_err() {
+            self.program.extractor = extractor;
+            self.program.fields.truncate(fields);
+            self.names = names;
+        }
+        result
+    }
+
+    fn try_compile_rule(
+        &mut self,
+        rule: usize,
+        detections: &Detections,
+        filters: &[&Detections],
+        captures: &[String],
+    ) -> Result<(), Unsupported> {
         self.used.clear();
         let mut condition = self.condition(detections)?;
         if !filters.is_empty() {
@@ -481,5 +501,51 @@ impl FieldResolver for Compiler<'_, '_> {
         let id = self.add_field(slots);
         self.names.insert(name.to_owned(), id);
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::{KeyCase, Mappings};
+    use rsigma_parser::LogSource;
+
+    fn detections(yaml: &str) -> Detections {
+        let collection = rsigma_parser::parse_sigma_yaml(yaml).unwrap();
+        collection.rules[0].detection.clone()
+    }
+
+    #[test]
+    fn a_rule_that_fails_leaves_nothing_to_extract() {
+        let mappings = Mappings::builtin();
+        let logsource = LogSource {
+            product: Some("azure".into()),
+            service: Some("signinlogs".into()),
+            ..LogSource::default()
+        };
+        let target = mappings.targets(&logsource).unwrap()[0];
+        let mut program = Program::new(Extractor::new(KeyCase::AsciiCaseInsensitive, false));
+        let good = detections(
+            "title: t\nlogsource: {product: azure}\ndetection:\n  sel:\n    ResultType: 0\n  condition: sel\n",
+        );
+        Compiler::new(&mut program, target)
+            .compile_rule(0, &good, &[], &[])
+            .unwrap();
+        let slots = program.extractor.slot_count();
+        assert_eq!(
+            slots, 3,
+            "status.errorCode, properties.status.errorCode, resultType"
+        );
+
+        // `userAgent` resolves, then `properties.message` is unsupported.
+        let bad = detections(
+            "title: t\nlogsource: {product: azure}\ndetection:\n  sel:\n    userAgent: x\n    properties.message: ROPC\n  condition: sel\n",
+        );
+        let error = Compiler::new(&mut program, target)
+            .compile_rule(1, &bad, &[], &[])
+            .unwrap_err();
+        assert!(error.contains("properties.message"), "{error}");
+        assert_eq!(program.extractor.slot_count(), slots);
+        assert_eq!(program.rules.len(), 1);
     }
 }

@@ -109,7 +109,7 @@ impl Scratch {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Node {
     children: Vec<(Box<str>, u32)>,
     /// Each child's [`key_tag`], so that a lookup compares two integers per child and
@@ -127,7 +127,7 @@ fn key_tag(key: &str) -> u32 {
 }
 
 /// `list[key=value]`: the elements of `list` whose `key` is `value` continue at `node`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Selector {
     key: Box<str>,
     value: Box<str>,
@@ -135,7 +135,7 @@ struct Selector {
 }
 
 /// The trie of one format's paths, and the slots they fill.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Extractor {
     keys: KeyCase,
     /// Whether a key `a.b` may stand for the path `a` → `b`.
