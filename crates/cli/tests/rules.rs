@@ -116,3 +116,16 @@ fn test_runs_the_events_rules_carry() {
         "{stdout}"
     );
 }
+
+#[test]
+fn every_rules_subcommand_teaches_with_an_example() {
+    for sub in [
+        &["rules", "--help"][..],
+        &["rules", "check", "--help"],
+        &["rules", "test", "--help"],
+    ] {
+        let out = forewarn(sub);
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("Example"), "{sub:?}: {help}");
+    }
+}

@@ -37,6 +37,11 @@ enum RulesCommand {
 ///
 /// Exit status: 0 when every file parses (whether or not each rule applies), 1 when a rule
 /// fails to parse, 2 when a path cannot be read.
+///
+/// Examples:
+///   forewarn rules check sigma/rules/
+///   forewarn rules check --quiet --mappings my-mappings/ rules/ team-rules/
+///   forewarn rules check --json rules/ | jq 'select(.status != "loaded")'
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct CheckArgs {
@@ -59,8 +64,15 @@ pub struct CheckArgs {
 
 /// Run the test records rules carry in their `forewarn_tests` field and show pass or fail.
 ///
+/// A test lists records the rule must and must not match, or, for a correlation, events and
+/// the number of alerts they must raise (docs/rules.md, "Rule tests").
+///
 /// Exit status: 0 when every test passes, 1 when one fails or a rule does not parse, 2 when a
 /// path cannot be read.
+///
+/// Examples:
+///   forewarn rules test rules/okta_custom.yml
+///   forewarn rules test sigma/rules/ team-rules/
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct TestArgs {
