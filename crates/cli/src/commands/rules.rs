@@ -113,20 +113,36 @@ fn shown(file: &Path, roots: &[PathBuf]) -> String {
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (_, reports) = load(&args.paths, args.mappings.as_deref())?;
+    match print_reports(&args, &reports) {
+        // `forewarn rules check --json | head` is not an error.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        result => result.context("writing the report")?,
+    }
+    let count =
+        |wanted: fn(&LoadStatus) -> bool| reports.iter().filter(|r| wanted(&r.status)).count();
+    let parse_errors = count(|s| matches!(s, LoadStatus::ParseError { .. }));
+    eprintln!(
+        "{} rule(s): {} loaded, {} not applicable, {} unsupported, {parse_errors} parse error(s)",
+        reports.len(),
+        count(|s| matches!(s, LoadStatus::Loaded { .. })),
+        count(|s| matches!(s, LoadStatus::NotApplicable { .. })),
+        count(|s| matches!(s, LoadStatus::Unsupported { .. })),
+    );
+    Ok(if parse_errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_reports(args: &CheckArgs, reports: &[LoadReport]) -> io::Result<()> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let (mut loaded, mut not_applicable, mut unsupported, mut parse_errors) = (0, 0, 0, 0);
-    for report in &reports {
+    for report in reports {
         let file = shown(&report.file, &args.paths);
         let title = report.title.as_deref().unwrap_or("");
-        match &report.status {
-            LoadStatus::Loaded { .. } => loaded += 1,
-            LoadStatus::NotApplicable { .. } => not_applicable += 1,
-            LoadStatus::Unsupported { .. } => unsupported += 1,
-            LoadStatus::ParseError { .. } => parse_errors += 1,
-        }
         if args.json {
-            serde_json::to_writer(&mut out, report).context("writing the report")?;
+            serde_json::to_writer(&mut out, report)?;
             writeln!(out)?;
             continue;
         }
@@ -154,17 +170,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             LoadStatus::ParseError { reason } => writeln!(out, "parse error     {file}: {reason}")?,
         }
     }
-    out.flush()?;
-    drop(out);
-    eprintln!(
-        "{} rule(s): {loaded} loaded, {not_applicable} not applicable, {unsupported} unsupported, {parse_errors} parse error(s)",
-        reports.len()
-    );
-    Ok(if parse_errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    out.flush()
 }
 
 fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
