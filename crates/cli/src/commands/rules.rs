@@ -114,8 +114,8 @@ fn shown(file: &Path, roots: &[PathBuf]) -> String {
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (_, reports) = load(&args.paths, args.mappings.as_deref())?;
     match print_reports(&args, &reports) {
-        // `forewarn rules check --json | head` is not an error.
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        // `forewarn rules check --json | head` is not an error (the exit status still is).
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {}
         result => result.context("writing the report")?,
     }
     let count =
