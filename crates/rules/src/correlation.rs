@@ -28,10 +28,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
-use rsigma_parser::{ConditionExpr, ConditionOperator, CorrelationType};
+use rsigma_parser::{
+    ConditionExpr, ConditionOperator, CorrelationCondition, CorrelationRule, CorrelationType,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::ruleset::{RuleId, RuleMatch, RuleMeta, RuleSet};
+use crate::ruleset::{LoadStatus, RuleId, RuleMatch, RuleMeta, RuleSet};
 
 /// A correlation rule ready to run.
 #[derive(Debug, Clone)]
@@ -446,4 +448,204 @@ fn eval_expression(expr: &ConditionExpr, seen: &HashSet<&str>) -> bool {
             }
         }
     }
+}
+
+/// Resolves a correlation's references and, per source rule, the fields it groups and
+/// aggregates by (aliases applied).
+pub(crate) fn plan(
+    id: RuleId,
+    rule: &CorrelationRule,
+    by_reference: &HashMap<String, RuleId>,
+) -> Result<CompiledCorrelation, String> {
+    if rule.window != rsigma_parser::WindowMode::Sliding {
+        return Err(format!(
+            "`window: {}` is not supported; forewarn's correlation windows slide",
+            rule.window.as_str()
+        ));
+    }
+    let (trigger, field) = match (&rule.condition, rule.correlation_type) {
+        (
+            CorrelationCondition::Threshold {
+                predicates,
+                field,
+                percentile,
+            },
+            kind,
+        ) => {
+            let needs_field = matches!(
+                kind,
+                CorrelationType::ValueCount
+                    | CorrelationType::ValueSum
+                    | CorrelationType::ValueAvg
+                    | CorrelationType::ValuePercentile
+                    | CorrelationType::ValueMedian
+            );
+            let fields = field.clone().unwrap_or_default();
+            if needs_field && fields.is_empty() {
+                return Err(format!(
+                    "a {} correlation needs `condition.field`",
+                    kind.as_str()
+                ));
+            }
+            let percentile = match kind {
+                CorrelationType::ValueMedian => Some(50),
+                CorrelationType::ValuePercentile => Some(percentile.unwrap_or(50)),
+                _ => None,
+            };
+            if percentile.is_some_and(|p| p > 100) {
+                return Err("`percentile` is between 0 and 100".into());
+            }
+            (
+                Trigger::Threshold(Threshold {
+                    predicates: predicates.clone(),
+                    percentile,
+                }),
+                fields,
+            )
+        }
+        (
+            CorrelationCondition::Extended(expr),
+            CorrelationType::Temporal | CorrelationType::TemporalOrdered,
+        ) => (Trigger::Expression(expr.clone()), Vec::new()),
+        (CorrelationCondition::Extended(_), kind) => {
+            return Err(format!(
+                "a {} correlation needs a threshold condition, not an expression",
+                kind.as_str()
+            ))
+        }
+    };
+    let mut sources = Vec::new();
+    let mut seen = HashSet::new();
+    for reference in &rule.rules {
+        let Some(&source) = by_reference.get(reference.as_str()) else {
+            return Err(format!(
+                "correlates rule `{reference}`, which no loaded file defines"
+            ));
+        };
+        if !seen.insert(source) {
+            continue;
+        }
+        let resolve = |name: &String| -> Result<String, String> {
+            match rule.aliases.iter().find(|a| &a.alias == name) {
+                None => Ok(name.clone()),
+                Some(alias) => alias.mapping.get(reference).cloned().ok_or_else(|| {
+                    format!("alias `{name}` does not say which field of `{reference}` it is")
+                }),
+            }
+        };
+        let group = rule
+            .group_by
+            .iter()
+            .map(resolve)
+            .collect::<Result<Vec<_>, _>>()?;
+        let fields = field.iter().map(resolve).collect::<Result<Vec<_>, _>>()?;
+        sources.push(Source {
+            rule: source,
+            reference: reference.clone(),
+            group,
+            fields,
+        });
+    }
+    if sources.is_empty() {
+        return Err("correlates no rule".into());
+    }
+    Ok(CompiledCorrelation {
+        rule: id,
+        kind: rule.correlation_type,
+        group_by: rule.group_by.clone(),
+        timespan: jiff::SignedDuration::from_secs(
+            i64::try_from(rule.timespan.seconds).unwrap_or(i64::MAX),
+        ),
+        trigger,
+        sources,
+        generate: rule.generate,
+    })
+}
+
+/// A correlation's status: its own plan's, then its sources' (recursively, cycles refused).
+pub(crate) fn resolve_status(
+    offset: usize,
+    detection_count: usize,
+    planned: &[Result<CompiledCorrelation, String>],
+    status: &mut [Option<LoadStatus>],
+    visiting: &mut Vec<bool>,
+) {
+    let id = detection_count + offset;
+    if status[id].is_some() {
+        return;
+    }
+    let plan = match &planned[offset] {
+        Ok(plan) => plan,
+        Err(reason) => {
+            status[id] = Some(LoadStatus::Unsupported {
+                reason: reason.clone(),
+            });
+            return;
+        }
+    };
+    if visiting[offset] {
+        status[id] = Some(LoadStatus::Unsupported {
+            reason: "correlations reference each other in a cycle".into(),
+        });
+        return;
+    }
+    visiting[offset] = true;
+    let mut result = LoadStatus::Loaded {
+        formats: Vec::new(),
+        notes: Vec::new(),
+    };
+    for source in &plan.sources {
+        if source.rule >= detection_count {
+            resolve_status(
+                source.rule - detection_count,
+                detection_count,
+                planned,
+                status,
+                visiting,
+            );
+            if let Ok(inner) = &planned[source.rule - detection_count] {
+                // A correlation's matches carry only its group-by values.
+                if let Some(missing) = source
+                    .group
+                    .iter()
+                    .chain(source.fields.iter())
+                    .find(|name| !inner.group_by.contains(name))
+                {
+                    result = LoadStatus::Unsupported {
+                        reason: format!(
+                            "groups by `{missing}`, which correlation `{}` does not group by",
+                            source.reference
+                        ),
+                    };
+                    break;
+                }
+            }
+        }
+        match &status[source.rule] {
+            Some(LoadStatus::Loaded { .. }) => {}
+            Some(LoadStatus::NotApplicable { reason }) => {
+                result = LoadStatus::NotApplicable {
+                    reason: format!(
+                        "its rule `{}` is not applicable: {reason}",
+                        source.reference
+                    ),
+                };
+                break;
+            }
+            Some(LoadStatus::Unsupported { reason } | LoadStatus::ParseError { reason }) => {
+                result = LoadStatus::Unsupported {
+                    reason: format!("its rule `{}` is unsupported: {reason}", source.reference),
+                };
+                break;
+            }
+            None => {
+                result = LoadStatus::Unsupported {
+                    reason: format!("its rule `{}` did not load", source.reference),
+                };
+                break;
+            }
+        }
+    }
+    visiting[offset] = false;
+    status[id] = Some(result);
 }

@@ -1,18 +1,17 @@
 //! Loading rule files into a [`RuleSet`], reporting on every rule, and evaluating records.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use forewarn_formats::Format;
 use jiff::Timestamp;
 use rsigma_parser::{
-    CorrelationCondition, CorrelationRule, CorrelationType, Detections, FilterRule,
-    FilterRuleTarget, LogSource, SigmaRule,
+    CorrelationRule, Detections, FilterRule, FilterRuleTarget, LogSource, SigmaRule,
 };
 use serde::Serialize;
 
 use crate::compile::{Compiler, Program};
-use crate::correlation::{CompiledCorrelation, Threshold, Trigger};
+use crate::correlation::{self, CompiledCorrelation};
 use crate::error::LoadError;
 use crate::extract::{Extractor, Scratch};
 use crate::mapping::Mappings;
@@ -317,6 +316,7 @@ impl RuleSet {
         (set, reports)
     }
 
+    /// Registers, compiles and resolves everything parsed, and reports on each document.
     fn build(
         &mut self,
         rules: Vec<Parsed<SigmaRule>>,
@@ -325,8 +325,98 @@ impl RuleSet {
         mappings: &Mappings,
         reports: &mut Vec<LoadReport>,
     ) {
-        // Rule ids: detection rules first, then correlations.
-        for parsed in &rules {
+        let by_reference = self.register(&rules, &correlations);
+        let detection_count = rules.len();
+
+        // Correlations are planned first, as metadata: the fields each rule they correlate
+        // must carry in its matches are compiled into that rule.
+        let planned: Vec<Result<CompiledCorrelation, String>> = correlations
+            .iter()
+            .enumerate()
+            .map(|(offset, parsed)| {
+                correlation::plan(detection_count + offset, &parsed.doc, &by_reference)
+            })
+            .collect();
+        let mut captures: Vec<Vec<String>> = vec![Vec::new(); self.rules.len()];
+        for plan in planned.iter().flatten() {
+            for source in &plan.sources {
+                for name in source.group.iter().chain(&source.fields) {
+                    if !captures[source.rule].contains(name) {
+                        captures[source.rule].push(name.clone());
+                    }
+                }
+            }
+        }
+
+        let mut status: Vec<Option<LoadStatus>> = vec![None; self.rules.len()];
+        for (index, parsed) in rules.iter().enumerate() {
+            let applicable: Vec<&Detections> = filters
+                .iter()
+                .filter(|f| filter_applies(&f.doc, &parsed.doc))
+                .map(|f| &f.doc.detection)
+                .collect();
+            let result =
+                self.compile_detection(index, &parsed.doc, &applicable, &captures[index], mappings);
+            if let LoadStatus::Loaded { formats, .. } = &result {
+                self.rules[index].formats = formats.clone();
+            }
+            status[index] = Some(result);
+        }
+        for program in &mut self.programs {
+            program.build_index();
+        }
+
+        self.resolve_correlations(detection_count, planned, &mut status);
+        self.time_paths = time_extractors(mappings);
+
+        let documents = rules
+            .iter()
+            .map(|p| {
+                (
+                    &p.file,
+                    &p.notes,
+                    DocumentKind::Detection,
+                    &p.doc.id,
+                    &p.doc.title,
+                )
+            })
+            .chain(correlations.iter().map(|p| {
+                (
+                    &p.file,
+                    &p.notes,
+                    DocumentKind::Correlation,
+                    &p.doc.id,
+                    &p.doc.title,
+                )
+            }));
+        for ((file, notes, kind, id, title), status) in documents.zip(status) {
+            let mut status = status.unwrap_or(LoadStatus::Unsupported {
+                reason: "not resolved".into(),
+            });
+            if let LoadStatus::Loaded { notes: n, .. } = &mut status {
+                n.extend(notes.iter().cloned());
+            }
+            reports.push(LoadReport {
+                file: file.clone(),
+                kind,
+                id: id.clone(),
+                title: Some(title.clone()),
+                status,
+            });
+        }
+        for parsed in &filters {
+            reports.push(filter_report(parsed, &rules, &by_reference));
+        }
+    }
+
+    /// Adds every rule's metadata and tests (detection rules first, then correlations) and
+    /// returns the rule each `id` and `name` refers to.
+    fn register(
+        &mut self,
+        rules: &[Parsed<SigmaRule>],
+        correlations: &[Parsed<CorrelationRule>],
+    ) -> HashMap<String, RuleId> {
+        for parsed in rules {
             let r = &parsed.doc;
             self.rules.push(RuleMeta::new(
                 r.id.as_ref(),
@@ -340,8 +430,10 @@ impl RuleSet {
                 &r.references,
                 &parsed.file,
             ));
+            self.tests
+                .push(r.custom_attributes.get(crate::testing::TESTS_KEY).cloned());
         }
-        for parsed in &correlations {
+        for parsed in correlations {
             let c = &parsed.doc;
             self.rules.push(RuleMeta::new(
                 c.id.as_ref(),
@@ -355,101 +447,48 @@ impl RuleSet {
                 &c.references,
                 &parsed.file,
             ));
+            self.tests
+                .push(c.custom_attributes.get(crate::testing::TESTS_KEY).cloned());
         }
-        let tests_of = |attributes: &HashMap<String, yaml_serde::Value>| {
-            attributes.get(crate::testing::TESTS_KEY).cloned()
-        };
-        self.tests = rules
+        let keys = rules
             .iter()
-            .map(|r| tests_of(&r.doc.custom_attributes))
+            .map(|p| (p.doc.id.as_deref(), p.doc.name.as_deref()))
             .chain(
                 correlations
                     .iter()
-                    .map(|c| tests_of(&c.doc.custom_attributes)),
-            )
-            .collect();
-        let detection_count = rules.len();
-        let mut by_reference: HashMap<&str, RuleId> = HashMap::new();
-        for (index, parsed) in rules.iter().enumerate() {
-            for key in [parsed.doc.id.as_deref(), parsed.doc.name.as_deref()]
-                .into_iter()
-                .flatten()
-            {
-                by_reference.entry(key).or_insert(index);
-            }
-        }
-        for (offset, parsed) in correlations.iter().enumerate() {
-            for key in [parsed.doc.id.as_deref(), parsed.doc.name.as_deref()]
-                .into_iter()
-                .flatten()
-            {
-                by_reference.entry(key).or_insert(detection_count + offset);
-            }
-        }
-
-        // Correlations first as metadata: which fields each source rule must capture.
-        let mut captures: Vec<Vec<String>> = vec![Vec::new(); self.rules.len()];
-        let mut planned: Vec<Result<CompiledCorrelation, String>> = Vec::new();
-        for (offset, parsed) in correlations.iter().enumerate() {
-            let plan = plan_correlation(detection_count + offset, &parsed.doc, &by_reference);
-            if let Ok(plan) = &plan {
-                for source in &plan.sources {
-                    for name in source.group.iter().chain(source.fields.iter()) {
-                        if !captures[source.rule].contains(name) {
-                            captures[source.rule].push(name.clone());
-                        }
-                    }
-                }
-            }
-            planned.push(plan);
-        }
-
-        // Detection rules, compiled per format.
-        let mut status: Vec<Option<LoadStatus>> = vec![None; self.rules.len()];
-        for (index, parsed) in rules.iter().enumerate() {
-            let rule = &parsed.doc;
-            let applicable_filters: Vec<&Detections> = filters
-                .iter()
-                .filter(|f| filter_applies(&f.doc, rule))
-                .map(|f| &f.doc.detection)
-                .collect();
-            let result = self.compile_detection(
-                index,
-                rule,
-                &applicable_filters,
-                &captures[index],
-                mappings,
+                    .map(|p| (p.doc.id.as_deref(), p.doc.name.as_deref())),
             );
-            let result = match result {
-                LoadStatus::Loaded { formats, mut notes } => {
-                    notes.extend(parsed.notes.iter().cloned());
-                    LoadStatus::Loaded { formats, notes }
-                }
-                other => other,
-            };
-            if let LoadStatus::Loaded { formats, .. } = &result {
-                self.rules[index].formats = formats.clone();
+        let mut by_reference = HashMap::new();
+        for (rule, (id, name)) in keys.enumerate() {
+            // The first file to define an id or name keeps it.
+            for key in [id, name].into_iter().flatten() {
+                by_reference.entry(key.to_owned()).or_insert(rule);
             }
-            status[index] = Some(result);
         }
+        by_reference
+    }
 
-        for program in &mut self.programs {
-            program.build_index();
-        }
-
-        // Correlations: loaded when everything they correlate is.
-        self.consumers = vec![Vec::new(); self.rules.len()];
-        let mut resolved: Vec<Option<usize>> = vec![None; correlations.len()];
-        for offset in 0..correlations.len() {
-            correlation_status(
+    /// Decides which correlations load (everything they correlate does), gives each the
+    /// formats of its rules, and wires who consumes whose matches.
+    fn resolve_correlations(
+        &mut self,
+        detection_count: usize,
+        planned: Vec<Result<CompiledCorrelation, String>>,
+        status: &mut [Option<LoadStatus>],
+    ) {
+        for offset in 0..planned.len() {
+            correlation::resolve_status(
                 offset,
                 detection_count,
                 &planned,
-                &mut status,
-                &mut vec![false; correlations.len()],
+                status,
+                &mut vec![false; planned.len()],
             );
-            let id = detection_count + offset;
-            if let (Some(LoadStatus::Loaded { .. }), Ok(plan)) = (&status[id], &planned[offset]) {
+        }
+        // Formats flow from rules to correlations, and through chains of correlations.
+        for _ in 0..planned.len() {
+            for (offset, plan) in planned.iter().enumerate() {
+                let Ok(plan) = plan else { continue };
                 let mut formats: Vec<Format> = plan
                     .sources
                     .iter()
@@ -457,14 +496,19 @@ impl RuleSet {
                     .collect();
                 formats.sort();
                 formats.dedup();
-                self.rules[id].formats = formats.clone();
-                if let Some(LoadStatus::Loaded { formats: f, .. }) = &mut status[id] {
-                    *f = formats;
-                }
-                resolved[offset] = Some(self.correlations.len());
-                self.correlations.push(plan.clone());
+                self.rules[detection_count + offset].formats = formats;
             }
         }
+        for (offset, plan) in planned.into_iter().enumerate() {
+            let id = detection_count + offset;
+            if let (Some(LoadStatus::Loaded { formats, .. }), Ok(plan)) = (&mut status[id], plan) {
+                formats.clone_from(&self.rules[id].formats);
+                self.correlations.push(plan);
+            } else {
+                self.rules[id].formats.clear();
+            }
+        }
+        self.consumers = vec![Vec::new(); self.rules.len()];
         for (position, correlation) in self.correlations.iter().enumerate() {
             for source in &correlation.sources {
                 self.consumers[source.rule].push(position);
@@ -478,86 +522,6 @@ impl RuleSet {
                         .any(|&c| self.correlations[c].generate)
             })
             .collect();
-
-        for mapping in mappings.formats() {
-            let mut extractor = Extractor::new(mapping.keys, mapping.dotted_keys);
-            for path in &mapping.time {
-                extractor.slot(&crate::mapping::Source {
-                    path: path.clone(),
-                    values: None,
-                });
-            }
-            let index = format_index(mapping.format);
-            if self.time_paths.len() <= index {
-                self.time_paths.resize_with(index + 1, || None);
-            }
-            self.time_paths[index] = Some(extractor);
-        }
-
-        for (index, parsed) in rules.iter().enumerate() {
-            reports.push(LoadReport {
-                file: parsed.file.clone(),
-                kind: DocumentKind::Detection,
-                id: parsed.doc.id.clone(),
-                title: Some(parsed.doc.title.clone()),
-                status: status[index].take().unwrap_or(LoadStatus::Unsupported {
-                    reason: "not compiled".into(),
-                }),
-            });
-        }
-        for (offset, parsed) in correlations.iter().enumerate() {
-            let mut status =
-                status[detection_count + offset]
-                    .take()
-                    .unwrap_or(LoadStatus::Unsupported {
-                        reason: "not resolved".into(),
-                    });
-            if let LoadStatus::Loaded { notes, .. } = &mut status {
-                notes.extend(parsed.notes.iter().cloned());
-            }
-            reports.push(LoadReport {
-                file: parsed.file.clone(),
-                kind: DocumentKind::Correlation,
-                id: parsed.doc.id.clone(),
-                title: Some(parsed.doc.title.clone()),
-                status,
-            });
-        }
-        for parsed in &filters {
-            let targets: Vec<&str> = match &parsed.doc.rules {
-                FilterRuleTarget::Any => Vec::new(),
-                FilterRuleTarget::Specific(names) => names.iter().map(String::as_str).collect(),
-            };
-            let applied = rules
-                .iter()
-                .filter(|r| filter_applies(&parsed.doc, &r.doc))
-                .count();
-            let status = if targets.iter().all(|t| by_reference.contains_key(t)) {
-                LoadStatus::Loaded {
-                    formats: Vec::new(),
-                    notes: vec![format!("applies to {applied} rule(s)")],
-                }
-            } else {
-                let missing: Vec<&str> = targets
-                    .iter()
-                    .copied()
-                    .filter(|t| !by_reference.contains_key(t))
-                    .collect();
-                LoadStatus::Unsupported {
-                    reason: format!(
-                        "filters rule(s) {} that no loaded file defines",
-                        missing.join(", ")
-                    ),
-                }
-            };
-            reports.push(LoadReport {
-                file: parsed.file.clone(),
-                kind: DocumentKind::Filter,
-                id: parsed.doc.id.clone(),
-                title: Some(parsed.doc.title.clone()),
-                status,
-            });
-        }
     }
 
     fn compile_detection(
@@ -854,205 +818,61 @@ fn logsource_within(filter: &LogSource, rule: &LogSource) -> bool {
         && part(&filter.service, &rule.service)
 }
 
-/// Resolves a correlation's references and, per source rule, the fields it groups and
-/// aggregates by (aliases applied).
-fn plan_correlation(
-    id: RuleId,
-    rule: &CorrelationRule,
-    by_reference: &HashMap<&str, RuleId>,
-) -> Result<CompiledCorrelation, String> {
-    use crate::correlation::Source;
-    if rule.window != rsigma_parser::WindowMode::Sliding {
-        return Err(format!(
-            "`window: {}` is not supported; forewarn's correlation windows slide",
-            rule.window.as_str()
-        ));
-    }
-    let (trigger, field) = match (&rule.condition, rule.correlation_type) {
-        (
-            CorrelationCondition::Threshold {
-                predicates,
-                field,
-                percentile,
-            },
-            kind,
-        ) => {
-            let needs_field = matches!(
-                kind,
-                CorrelationType::ValueCount
-                    | CorrelationType::ValueSum
-                    | CorrelationType::ValueAvg
-                    | CorrelationType::ValuePercentile
-                    | CorrelationType::ValueMedian
-            );
-            let fields = field.clone().unwrap_or_default();
-            if needs_field && fields.is_empty() {
-                return Err(format!(
-                    "a {} correlation needs `condition.field`",
-                    kind.as_str()
-                ));
-            }
-            let percentile = match kind {
-                CorrelationType::ValueMedian => Some(50),
-                CorrelationType::ValuePercentile => Some(percentile.unwrap_or(50)),
-                _ => None,
-            };
-            if percentile.is_some_and(|p| p > 100) {
-                return Err("`percentile` is between 0 and 100".into());
-            }
-            (
-                Trigger::Threshold(Threshold {
-                    predicates: predicates.clone(),
-                    percentile,
-                }),
-                fields,
-            )
+/// The time paths of every mapped format, as extractors (for [`RuleSet::record_time`]).
+fn time_extractors(mappings: &Mappings) -> Vec<Option<Extractor>> {
+    let mut extractors: Vec<Option<Extractor>> = (0..Format::ALL.len()).map(|_| None).collect();
+    for mapping in mappings.formats() {
+        let mut extractor = Extractor::new(mapping.keys, mapping.dotted_keys);
+        for path in &mapping.time {
+            extractor.slot(&crate::mapping::Source {
+                path: path.clone(),
+                values: None,
+            });
         }
-        (
-            CorrelationCondition::Extended(expr),
-            CorrelationType::Temporal | CorrelationType::TemporalOrdered,
-        ) => (Trigger::Expression(expr.clone()), Vec::new()),
-        (CorrelationCondition::Extended(_), kind) => {
-            return Err(format!(
-                "a {} correlation needs a threshold condition, not an expression",
-                kind.as_str()
-            ))
-        }
-    };
-    let mut sources = Vec::new();
-    let mut seen = HashSet::new();
-    for reference in &rule.rules {
-        let Some(&source) = by_reference.get(reference.as_str()) else {
-            return Err(format!(
-                "correlates rule `{reference}`, which no loaded file defines"
-            ));
-        };
-        if !seen.insert(source) {
-            continue;
-        }
-        let resolve = |name: &String| -> Result<String, String> {
-            match rule.aliases.iter().find(|a| &a.alias == name) {
-                None => Ok(name.clone()),
-                Some(alias) => alias.mapping.get(reference).cloned().ok_or_else(|| {
-                    format!("alias `{name}` does not say which field of `{reference}` it is")
-                }),
-            }
-        };
-        let group = rule
-            .group_by
-            .iter()
-            .map(resolve)
-            .collect::<Result<Vec<_>, _>>()?;
-        let fields = field.iter().map(resolve).collect::<Result<Vec<_>, _>>()?;
-        sources.push(Source {
-            rule: source,
-            reference: reference.clone(),
-            group,
-            fields,
-        });
+        extractors[format_index(mapping.format)] = Some(extractor);
     }
-    if sources.is_empty() {
-        return Err("correlates no rule".into());
-    }
-    Ok(CompiledCorrelation {
-        rule: id,
-        kind: rule.correlation_type,
-        group_by: rule.group_by.clone(),
-        timespan: jiff::SignedDuration::from_secs(
-            i64::try_from(rule.timespan.seconds).unwrap_or(i64::MAX),
-        ),
-        trigger,
-        sources,
-        generate: rule.generate,
-    })
+    extractors
 }
 
-/// A correlation's status: its own plan's, then its sources' (recursively, cycles refused).
-fn correlation_status(
-    offset: usize,
-    detection_count: usize,
-    planned: &[Result<CompiledCorrelation, String>],
-    status: &mut Vec<Option<LoadStatus>>,
-    visiting: &mut Vec<bool>,
-) {
-    let id = detection_count + offset;
-    if status[id].is_some() {
-        return;
-    }
-    let plan = match &planned[offset] {
-        Ok(plan) => plan,
-        Err(reason) => {
-            status[id] = Some(LoadStatus::Unsupported {
-                reason: reason.clone(),
-            });
-            return;
+/// A filter's report: loaded (and how many rules it applies to), or which rules it names
+/// that no file defines.
+fn filter_report(
+    parsed: &Parsed<FilterRule>,
+    rules: &[Parsed<SigmaRule>],
+    by_reference: &HashMap<String, RuleId>,
+) -> LoadReport {
+    let missing: Vec<&str> = match &parsed.doc.rules {
+        FilterRuleTarget::Any => Vec::new(),
+        FilterRuleTarget::Specific(names) => names
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !by_reference.contains_key(*name))
+            .collect(),
+    };
+    let status = if missing.is_empty() {
+        let applied = rules
+            .iter()
+            .filter(|r| filter_applies(&parsed.doc, &r.doc))
+            .count();
+        LoadStatus::Loaded {
+            formats: Vec::new(),
+            notes: vec![format!("applies to {applied} rule(s)")],
+        }
+    } else {
+        LoadStatus::Unsupported {
+            reason: format!(
+                "filters rule(s) {} that no loaded file defines",
+                missing.join(", ")
+            ),
         }
     };
-    if visiting[offset] {
-        status[id] = Some(LoadStatus::Unsupported {
-            reason: "correlations reference each other in a cycle".into(),
-        });
-        return;
+    LoadReport {
+        file: parsed.file.clone(),
+        kind: DocumentKind::Filter,
+        id: parsed.doc.id.clone(),
+        title: Some(parsed.doc.title.clone()),
+        status,
     }
-    visiting[offset] = true;
-    let mut result = LoadStatus::Loaded {
-        formats: Vec::new(),
-        notes: Vec::new(),
-    };
-    for source in &plan.sources {
-        if source.rule >= detection_count {
-            correlation_status(
-                source.rule - detection_count,
-                detection_count,
-                planned,
-                status,
-                visiting,
-            );
-            if let Ok(inner) = &planned[source.rule - detection_count] {
-                // A correlation's matches carry only its group-by values.
-                if let Some(missing) = source
-                    .group
-                    .iter()
-                    .chain(source.fields.iter())
-                    .find(|name| !inner.group_by.contains(name))
-                {
-                    result = LoadStatus::Unsupported {
-                        reason: format!(
-                            "groups by `{missing}`, which correlation `{}` does not group by",
-                            source.reference
-                        ),
-                    };
-                    break;
-                }
-            }
-        }
-        match &status[source.rule] {
-            Some(LoadStatus::Loaded { .. }) => {}
-            Some(LoadStatus::NotApplicable { reason }) => {
-                result = LoadStatus::NotApplicable {
-                    reason: format!(
-                        "its rule `{}` is not applicable: {reason}",
-                        source.reference
-                    ),
-                };
-                break;
-            }
-            Some(LoadStatus::Unsupported { reason } | LoadStatus::ParseError { reason }) => {
-                result = LoadStatus::Unsupported {
-                    reason: format!("its rule `{}` is unsupported: {reason}", source.reference),
-                };
-                break;
-            }
-            None => {
-                result = LoadStatus::Unsupported {
-                    reason: format!("its rule `{}` did not load", source.reference),
-                };
-                break;
-            }
-        }
-    }
-    visiting[offset] = false;
-    status[id] = Some(result);
 }
 
 /// Formats by name, for reports.

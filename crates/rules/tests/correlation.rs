@@ -403,3 +403,34 @@ fn state_checkpoints_and_expires() {
     correlator.expire(&set, start() + SignedDuration::from_secs(61));
     assert_eq!(correlator.group_count(), 0);
 }
+
+#[test]
+fn a_correlation_of_a_correlation_fires_and_runs_on_its_formats() {
+    // The outer rule comes first in the file and correlates only the inner one.
+    let set = set(&format!(
+        r#"
+title: two bursts of failures within ten minutes
+id: outer
+correlation:
+    type: event_count
+    rules: [burst]
+    group-by: [user]
+    timespan: 10m
+    condition:
+        gte: 2
+---
+title: burst
+id: burst
+name: burst
+{}"#,
+        EVENT_COUNT
+            .trim_start()
+            .trim_start_matches("title: three failures in a minute\n")
+    ));
+    let outer = set.rules().iter().find(|r| r.id == "outer").unwrap();
+    assert_eq!(outer.formats, [Format::Native]);
+    // Bursts complete at the 3rd and 6th failure; the second burst makes the outer fire.
+    // The inner correlation only feeds the outer (generate: false), so it does not report.
+    let events: Vec<_> = (0..6).map(|i| fail(i * 10, "al", "a", 1)).collect();
+    assert_eq!(alerts(&set, &events), [(5, vec!["al".to_owned()])]);
+}
