@@ -21,3 +21,9 @@ if [ -d "$samples" ]; then
     echo "== forewarn decode --stats on the shared samples"
     FOREWARN_SAMPLES="$samples" ./scripts/samples.sh
 fi
+
+if [ -d "$samples/sigma/rules" ]; then
+    echo "== forewarn rules check on the SigmaHQ rules in the shared samples"
+    # Every rule loads or gets a reason; a rule that fails to parse fails the run.
+    cargo run --quiet --locked -- rules check --quiet "$samples/sigma/rules"
+fi

@@ -27,6 +27,7 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     Eval(commands::eval::EvalArgs),
     Formats(commands::formats::FormatsArgs),
+    Rules(commands::rules::RulesArgs),
     Scan(commands::scan::ScanArgs),
     Simulate(commands::simulate::SimulateArgs),
 }
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Eval(args) => commands::eval::run(args),
         Command::Formats(args) => commands::formats::run(args),
+        Command::Rules(args) => commands::rules::run(args),
         Command::Scan(args) => commands::scan::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
     };
