@@ -28,6 +28,7 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time, truncate};
+use super::json::{self, Bail};
 use super::lenient::{ignore_other_types, AnyText, Code, Fallback, Key};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
@@ -59,21 +60,40 @@ impl Decoder for Entra {
         record: &'a [u8],
         _context: &DecodeContext,
     ) -> Result<Decoded<'a>, RecordError> {
-        let mut body: Body<'a> = sonic_rs::from_slice(record)?;
-        match body.properties.take() {
-            Some(properties) => azure_monitor(*properties, Envelope::take(&mut body)),
-            None if body.activity_date_time.is_some() || body.activity_display_name.is_some() => {
-                audit(body, Envelope::default())
-            }
-            None if body.created_date_time.is_some() || body.user_principal_name.is_some() => {
-                sign_in(body, Envelope::default())
-            }
-            None => Err(RecordError::UnknownFormat(
-                "no `properties` (Azure Monitor), `createdDateTime` (sign-in) or \
-                 `activityDateTime` (audit): not an Entra record"
-                    .into(),
-            )),
+        let body = match fast::read(record) {
+            Ok(body) => body,
+            Err(Bail::TooDeep) => return Err(json::too_deep()),
+            Err(Bail::Unsupported) => read_slow(record)?,
+        };
+        decode_body(body)
+    }
+}
+
+/// The serde path, for every record the fast path gives up on: audits with their targets and
+/// details, fields of unexpected types, escapes in keys, malformed JSON (whose errors it
+/// words).
+fn read_slow(record: &[u8]) -> Result<Body<'_>, RecordError> {
+    if json::nests_too_deep(record) {
+        return Err(json::too_deep());
+    }
+    Ok(sonic_rs::from_slice(record)?)
+}
+
+/// Which of the three shapes a record is, and its events.
+fn decode_body(mut body: Body<'_>) -> Result<Decoded<'_>, RecordError> {
+    match body.properties.take() {
+        Some(properties) => azure_monitor(*properties, Envelope::take(&mut body)),
+        None if body.activity_date_time.is_some() || body.activity_display_name.is_some() => {
+            audit(body, Envelope::default())
         }
+        None if body.created_date_time.is_some() || body.user_principal_name.is_some() => {
+            sign_in(body, Envelope::default())
+        }
+        None => Err(RecordError::UnknownFormat(
+            "no `properties` (Azure Monitor), `createdDateTime` (sign-in) or \
+             `activityDateTime` (audit): not an Entra record"
+                .into(),
+        )),
     }
 }
 
@@ -1023,6 +1043,228 @@ fn audit<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Reco
     Ok(Decoded::steps(base, &class.steps))
 }
 
+/// The fast path: a [`Body`] read with the [`json`] cursor, field by field as its serde
+/// `Deserialize` reads it, for Graph sign-ins and Azure Monitor envelopes (of sign-ins or
+/// audits). It gives up on a value of a type serde would refuse, on numbers it would spell
+/// differently, and on the audit fields that hold lists of objects (`targetResources`,
+/// `additionalDetails`, `initiatedBy`), which the serde path reads.
+mod fast {
+    use std::borrow::Cow;
+
+    use forewarn_model::Country;
+
+    use super::{AuthStep, Body, DeviceDetail, Location, MfaDetail, Status};
+    use crate::decoders::json::{read_fields, Bail, Cursor, Fast};
+    use crate::decoders::lenient::{AnyText, Code};
+
+    pub(super) fn read(record: &[u8]) -> Fast<Body<'_>> {
+        let mut cursor = Cursor::new(record)?;
+        let body = body(&mut cursor, true);
+        cursor.finish().map(|()| body)
+    }
+
+    fn body<'a>(c: &mut Cursor<'a>, outer: bool) -> Body<'a> {
+        let mut body = Body::default();
+        read_fields!(c, {
+            0: b"time" => body.time = c.str(),
+            1: b"category" => body.category = c.str(),
+            2: b"operationName" | b"operationname" => body.operation_name = c.str(),
+            3: b"resultType" | b"resulttype" => body.result_type = code(c),
+            4: b"callerIpAddress" | b"calleripaddress" => body.caller_ip_address = c.str(),
+            5: b"properties" => {
+                // One envelope deep, as Azure Monitor writes it.
+                body.properties = if c.null() {
+                    None
+                } else if outer && c.peek_value() == b'{' {
+                    Some(Box::new(self::body(c, false)))
+                } else {
+                    c.give_up(Bail::Unsupported);
+                    None
+                }
+            },
+            6: b"createdDateTime" => body.created_date_time = c.str(),
+            7: b"userPrincipalName" => body.user_principal_name = c.str(),
+            8: b"userId" => body.user_id = c.str(),
+            9: b"ipAddress" => body.ip_address = c.str(),
+            10: b"userAgent" => body.user_agent = c.str(),
+            11: b"deviceDetail" => {
+                body.device_detail = optional_object(c, |c| {
+                    let mut detail = DeviceDetail { device_id: None };
+                    read_fields!(c, {
+                        0: b"deviceId" => detail.device_id = c.str(),
+                    });
+                    detail
+                })
+            },
+            12: b"location" => body.location = location(c),
+            13: b"status" => {
+                body.status = optional_object(c, |c| {
+                    let mut status = Status {
+                        error_code: None,
+                        failure_reason: None,
+                        additional_details: None,
+                    };
+                    read_fields!(c, {
+                        0: b"errorCode" => status.error_code = code(c),
+                        1: b"failureReason" => status.failure_reason = c.str(),
+                        2: b"additionalDetails" => status.additional_details = c.str(),
+                    });
+                    status
+                })
+            },
+            14: b"mfaDetail" => {
+                body.mfa_detail = optional_object(c, |c| {
+                    let mut detail = MfaDetail {
+                        auth_method: None,
+                        auth_detail: None,
+                    };
+                    read_fields!(c, {
+                        0: b"authMethod" => detail.auth_method = c.str(),
+                        1: b"authDetail" => detail.auth_detail = c.str(),
+                    });
+                    detail
+                })
+            },
+            15: b"authenticationDetails" => {
+                body.authentication_details = optional_array(c, |c| {
+                    if c.peek_value() != b'{' {
+                        c.give_up(Bail::Unsupported);
+                    }
+                    let mut step = AuthStep {
+                        authentication_method: None,
+                        succeeded: None,
+                        authentication_step_result_detail: None,
+                    };
+                    read_fields!(c, {
+                        0: b"authenticationMethod" => step.authentication_method = c.str(),
+                        1: b"succeeded" => {
+                            step.succeeded = if c.null() { None } else { Some(c.bool()) }
+                        },
+                        2: b"authenticationStepResultDetail" => {
+                            step.authentication_step_result_detail = c.str()
+                        },
+                    });
+                    step
+                })
+            },
+            16: b"riskLevelDuringSignIn" => body.risk_level_during_sign_in = c.str(),
+            17: b"riskLevelAggregated" => body.risk_level_aggregated = c.str(),
+            18: b"riskState" => body.risk_state = c.str(),
+            19: b"autonomousSystemNumber" => body.autonomous_system_number = code(c),
+            20: b"sessionId" => body.session_id = c.str(),
+            21: b"correlationId" => body.correlation_id = c.str(),
+            22: b"signInEventTypes" => body.sign_in_event_types = optional_array(c, any_text),
+            23: b"servicePrincipalId" => body.service_principal_id = c.str(),
+            24: b"isInteractive" => body.is_interactive = any_text(c),
+            25: b"activityDateTime" => body.activity_date_time = c.str(),
+            26: b"activityDisplayName" => body.activity_display_name = c.str(),
+            27: b"result" => body.result = c.str(),
+            28: b"resultReason" => body.result_reason = c.str(),
+            29: b"initiatedBy" | b"targetResources" | b"additionalDetails" => {
+                if !c.null() {
+                    c.give_up(Bail::Unsupported);
+                }
+            },
+        });
+        body
+    }
+
+    /// `Option<T>` of a struct: `null`, or an object read by `read`; anything else makes it
+    /// give up.
+    #[inline(always)]
+    fn optional_object<'a, T>(
+        c: &mut Cursor<'a>,
+        read: impl FnOnce(&mut Cursor<'a>) -> T,
+    ) -> Option<T> {
+        if c.null() {
+            return None;
+        }
+        if c.peek_value() != b'{' {
+            c.give_up(Bail::Unsupported);
+            return None;
+        }
+        Some(read(c))
+    }
+
+    /// `Option<Vec<T>>`: `null`, or an array of elements read by `read`; anything else makes
+    /// it give up.
+    fn optional_array<'a, T>(
+        c: &mut Cursor<'a>,
+        mut read: impl FnMut(&mut Cursor<'a>) -> T,
+    ) -> Option<Vec<T>> {
+        if c.null() {
+            return None;
+        }
+        let mut items = Vec::new();
+        let mut elements = c.array();
+        while elements.next(c) {
+            items.push(read(c));
+        }
+        Some(items)
+    }
+
+    /// `Option<Code>`: a number, a string or `null`. Numbers other than small non-negative
+    /// integers (which serde would spell or range-check its own way) make it give up.
+    fn code<'a>(c: &mut Cursor<'a>) -> Option<Code<'a>> {
+        match c.peek_value() {
+            b'"' => Some(Code::Text(c.required_str())),
+            b'0'..=b'9' => i64::try_from(c.small_uint()).ok().map(Code::Number),
+            b'n' => {
+                c.null();
+                None
+            }
+            _ => {
+                c.give_up(Bail::Unsupported);
+                None
+            }
+        }
+    }
+
+    /// [`AnyText`]: a string or a boolean as text, nothing for `null`, arrays and objects.
+    /// Numbers (which serde would spell out) make it give up.
+    fn any_text<'a>(c: &mut Cursor<'a>) -> AnyText<'a> {
+        match c.peek_value() {
+            b'"' => AnyText(Some(c.required_str())),
+            b't' | b'f' => AnyText(Some(Cow::Borrowed(if c.bool() { "true" } else { "false" }))),
+            b'n' | b'[' | b'{' => {
+                c.skip();
+                AnyText(None)
+            }
+            _ => {
+                c.give_up(Bail::Unsupported);
+                AnyText(None)
+            }
+        }
+    }
+
+    /// [`Location`]: the two-letter `countryOrRegion` of an object (its key matched without
+    /// regard to case, the last one winning); any other value is a location without a country.
+    fn location(c: &mut Cursor<'_>) -> Option<Location> {
+        if c.null() {
+            return None;
+        }
+        if c.peek_value() != b'{' {
+            c.skip();
+            return Some(Location(None));
+        }
+        let mut country = None;
+        let mut members = c.object();
+        while let Some(key) = members.next_key(c) {
+            if key.eq_ignore_ascii_case(b"countryOrRegion") {
+                country = if c.peek_value() == b'"' {
+                    Country::new(c.required_str().trim()).ok()
+                } else {
+                    c.skip();
+                    None
+                };
+            } else {
+                c.skip();
+            }
+        }
+        Some(Location(country))
+    }
+}
+
 /// A sign-in's `location`: the Graph object (`countryOrRegion`, two letters) or, in the Azure
 /// Monitor envelope, a bare region string. Only a valid two-letter country is kept.
 struct Location(Option<Country>);
@@ -1074,6 +1316,26 @@ mod tests {
             Decoded::Many(es) => es,
             Decoded::Skipped(why) => panic!("skipped: {why}"),
         }
+    }
+
+    #[test]
+    fn the_fast_path_decodes_as_serde_does() {
+        let corpus = json::differential::corpus("entra", "Azure.Audit");
+        let decoded = json::differential::check(
+            &corpus,
+            300,
+            |record| fast::read(record).map(|body| format!("{:?}", decode_body(body))),
+            |record| format!("{:?}", read_slow(record).and_then(decode_body)),
+        );
+        assert!(
+            decoded > corpus.len() * 50,
+            "the fast path decoded only {decoded}"
+        );
+        let typical = crate::examples::TYPICAL[2].1.trim_ascii();
+        assert!(
+            fast::read(typical).is_ok(),
+            "the typical record takes the fast path"
+        );
     }
 
     #[test]
