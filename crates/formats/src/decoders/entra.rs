@@ -24,12 +24,14 @@ use std::borrow::Cow;
 use std::fmt;
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Risk};
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use std::marker::PhantomData;
+
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time, truncate};
 use super::json::{self, Bail};
-use super::lenient::{ignore_other_types, AnyText, Code, Fallback, Key};
+use super::lenient::{ignore_other_types, AnyText, Code, Collect, Fallback, Key};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct Entra;
@@ -138,7 +140,7 @@ struct Body<'a> {
     #[serde(default, borrow)]
     mfa_detail: Option<MfaDetail<'a>>,
     #[serde(default, borrow)]
-    authentication_details: Option<Vec<AuthStep<'a>>>,
+    authentication_details: Option<Fold<AuthSteps<'a>>>,
     #[serde(default, borrow)]
     risk_level_during_sign_in: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
@@ -152,7 +154,7 @@ struct Body<'a> {
     #[serde(default, borrow)]
     correlation_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    sign_in_event_types: Option<Vec<AnyText<'a>>>,
+    sign_in_event_types: Option<Fold<EventTypes<'a>>>,
     #[serde(default, borrow)]
     service_principal_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
@@ -211,6 +213,73 @@ struct AuthStep<'a> {
     succeeded: Option<bool>,
     #[serde(default, borrow)]
     authentication_step_result_detail: Option<Cow<'a, str>>,
+}
+
+/// A [`Collect`] read from an array as strictly as serde's `Vec` reads one (anything but an
+/// array, or an element of the wrong shape, is an error with `Vec`'s message), folded element by
+/// element rather than collected: no vector per record.
+#[derive(Default)]
+struct Fold<C>(C);
+
+impl<'de, C: Collect<'de>> Deserialize<'de> for Fold<C> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FoldVisitor<C>(PhantomData<C>);
+        impl<'de, C: Collect<'de>> Visitor<'de> for FoldVisitor<C> {
+            type Value = Fold<C>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut fold = C::default();
+                while let Some(item) = seq.next_element()? {
+                    fold.push(item);
+                }
+                Ok(Fold(fold))
+            }
+        }
+        deserializer.deserialize_seq(FoldVisitor(PhantomData))
+    }
+}
+
+/// What a sign-in needs from its `authenticationDetails`: whether the password step passed,
+/// and the first step of another method (the second factor).
+#[derive(Default)]
+struct AuthSteps<'a> {
+    password_passed: bool,
+    mfa_step: Option<AuthStep<'a>>,
+}
+
+impl<'de: 'a, 'a> Collect<'de> for AuthSteps<'a> {
+    type Item = AuthStep<'a>;
+
+    fn push(&mut self, step: AuthStep<'a>) {
+        let method = step.authentication_method.as_deref();
+        let is_password = method.is_some_and(|m| m.eq_ignore_ascii_case("password"));
+        if is_password && step.succeeded == Some(true) {
+            self.password_passed = true;
+        }
+        if self.mfa_step.is_none() && !is_password && method.is_some_and(|m| !m.is_empty()) {
+            self.mfa_step = Some(step);
+        }
+    }
+}
+
+/// Whether a sign-in's `signInEventTypes` name a workload (a service principal or a managed
+/// identity) rather than a person.
+#[derive(Default)]
+struct EventTypes<'a> {
+    workload: bool,
+    _types: PhantomData<&'a ()>,
+}
+
+impl<'de: 'a, 'a> Collect<'de> for EventTypes<'a> {
+    type Item = AnyText<'a>;
+
+    fn push(&mut self, kind: AnyText<'a>) {
+        self.workload |= kind.0.as_deref().is_some_and(|t| {
+            t.eq_ignore_ascii_case("servicePrincipal") || t.eq_ignore_ascii_case("managedIdentity")
+        });
+    }
 }
 
 #[derive(Deserialize)]
@@ -457,12 +526,7 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
     };
     let is_workload = body
         .sign_in_event_types
-        .iter()
-        .flatten()
-        .filter_map(|t| t.0.as_deref())
-        .any(|t| {
-            t.eq_ignore_ascii_case("servicePrincipal") || t.eq_ignore_ascii_case("managedIdentity")
-        });
+        .is_some_and(|Fold(types)| types.workload);
     let upn = non_empty(body.user_principal_name);
     if is_workload || (upn.is_none() && non_empty(body.service_principal_id).is_some()) {
         return Ok(Decoded::Skipped(Cow::Borrowed("service principal sign-in")));
@@ -506,18 +570,9 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
         body.risk_state.as_deref(),
     );
 
-    let steps = body.authentication_details.as_deref().unwrap_or(&[]);
-    let password_passed = steps.iter().any(|s| {
-        s.succeeded == Some(true)
-            && s.authentication_method
-                .as_deref()
-                .is_some_and(|m| m.eq_ignore_ascii_case("password"))
-    });
-    let mfa_step = steps.iter().find(|s| {
-        s.authentication_method
-            .as_deref()
-            .is_some_and(|m| !m.eq_ignore_ascii_case("password") && !m.is_empty())
-    });
+    let Fold(steps) = body.authentication_details.unwrap_or_default();
+    let password_passed = steps.password_passed;
+    let mfa_step = steps.mfa_step.as_ref();
     let mfa_method = mfa_step
         .and_then(|s| s.authentication_method.as_deref())
         .or(body
@@ -682,8 +737,9 @@ pub(super) fn mfa_failure_reason<'t>(texts: impl Iterator<Item = &'t str>) -> Op
 /// The channel of a second factor as Entra names its methods ("Text message", "Mobile app
 /// notification", "Phone call", "OATH verification code", "Email").
 pub(super) fn mfa_channel(method: &str) -> Option<Channel> {
-    let lower = method.to_ascii_lowercase();
-    let has = |needle: &str| lower.contains(needle);
+    let mut buffer = [0u8; 64];
+    let lower = ascii_lowercase(method, &mut buffer);
+    let has = |needle: &str| contains_short(lower.as_bytes(), needle.as_bytes());
     if has("email") {
         Some(Channel::Email)
     } else if has("text") || has("sms") {
@@ -694,6 +750,33 @@ pub(super) fn mfa_channel(method: &str) -> Option<Channel> {
         Some(Channel::App)
     } else {
         None
+    }
+}
+
+/// Whether `needle` occurs in `haystack`: `str::contains` for the short texts of method names,
+/// without the set-up of the general substring searcher, which costs more than the search.
+fn contains_short(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    memchr::memchr_iter(first, haystack)
+        .any(|at| haystack.get(at + 1..at + needle.len()) == Some(rest))
+}
+
+/// `text` with its ASCII letters lower-cased, in `buffer` when it fits: this runs on every
+/// sign-in with a second factor, and should not allocate.
+fn ascii_lowercase<'b>(text: &str, buffer: &'b mut [u8; 64]) -> Cow<'b, str> {
+    let Some(slot) = buffer.get_mut(..text.len()) else {
+        return Cow::Owned(text.to_ascii_lowercase());
+    };
+    slot.copy_from_slice(text.as_bytes());
+    match std::str::from_utf8_mut(slot) {
+        Ok(lower) => {
+            lower.make_ascii_lowercase();
+            Cow::Borrowed(lower)
+        }
+        // Not reached: `text` is a `str`, and copying it keeps it UTF-8.
+        Err(_) => Cow::Owned(text.to_ascii_lowercase()),
     }
 }
 
@@ -1053,9 +1136,9 @@ mod fast {
 
     use forewarn_model::Country;
 
-    use super::{AuthStep, Body, DeviceDetail, Location, MfaDetail, Status};
+    use super::{AuthStep, Body, DeviceDetail, Fold, Location, MfaDetail, Status};
     use crate::decoders::json::{read_fields, Bail, Cursor, Fast};
-    use crate::decoders::lenient::{AnyText, Code};
+    use crate::decoders::lenient::{AnyText, Code, Collect};
 
     pub(super) fn read(record: &[u8]) -> Fast<Body<'_>> {
         let mut cursor = Cursor::new(record)?;
@@ -1126,7 +1209,7 @@ mod fast {
                 })
             },
             15: b"authenticationDetails" => {
-                body.authentication_details = optional_array(c, |c| {
+                body.authentication_details = optional_fold(c, |c| {
                     if c.peek_value() != b'{' {
                         c.give_up(Bail::Unsupported);
                     }
@@ -1153,7 +1236,7 @@ mod fast {
             19: b"autonomousSystemNumber" => body.autonomous_system_number = code(c),
             20: b"sessionId" => body.session_id = c.str(),
             21: b"correlationId" => body.correlation_id = c.str(),
-            22: b"signInEventTypes" => body.sign_in_event_types = optional_array(c, any_text),
+            22: b"signInEventTypes" => body.sign_in_event_types = optional_fold(c, any_text),
             23: b"servicePrincipalId" => body.service_principal_id = c.str(),
             24: b"isInteractive" => body.is_interactive = any_text(c),
             25: b"activityDateTime" => body.activity_date_time = c.str(),
@@ -1186,21 +1269,21 @@ mod fast {
         Some(read(c))
     }
 
-    /// `Option<Vec<T>>`: `null`, or an array of elements read by `read`; anything else makes
-    /// it give up.
-    fn optional_array<'a, T>(
+    /// `Option<Fold<C>>`: `null`, or an array of elements read by `read` and folded into
+    /// `C`; anything else makes it give up.
+    fn optional_fold<'a, C: Collect<'a>>(
         c: &mut Cursor<'a>,
-        mut read: impl FnMut(&mut Cursor<'a>) -> T,
-    ) -> Option<Vec<T>> {
+        mut read: impl FnMut(&mut Cursor<'a>) -> C::Item,
+    ) -> Option<Fold<C>> {
         if c.null() {
             return None;
         }
-        let mut items = Vec::new();
+        let mut fold = C::default();
         let mut elements = c.array();
         while elements.next(c) {
-            items.push(read(c));
+            fold.push(read(c));
         }
-        Some(items)
+        Some(Fold(fold))
     }
 
     /// `Option<Code>`: a number, a string or `null`. Numbers other than small non-negative
@@ -1382,6 +1465,29 @@ mod tests {
         assert_eq!(mfa_channel("Mobile app notification"), Some(Channel::App));
         assert_eq!(mfa_channel("Phone call"), Some(Channel::App));
         assert_eq!(mfa_channel("FIDO2 security key"), None);
+        let long = format!("{} Text Message", "x".repeat(100));
+        assert_eq!(
+            mfa_channel(&long),
+            Some(Channel::Sms),
+            "longer than the stack buffer"
+        );
+        assert_eq!(ascii_lowercase("Ünïcode ÀPP", &mut [0; 64]), "Ünïcode Àpp");
+        for (haystack, needle) in [
+            ("mobile app notification", "app"),
+            ("text message", "sms"),
+            ("aaapp", "app"),
+            ("ap", "app"),
+            ("", "x"),
+            ("x", ""),
+            ("phone call", "call"),
+            ("call", "call"),
+        ] {
+            assert_eq!(
+                contains_short(haystack.as_bytes(), needle.as_bytes()),
+                haystack.contains(needle),
+                "{haystack} / {needle}"
+            );
+        }
         assert_eq!(
             security_info_kind("User registered Mobile Phone SMS"),
             (Kind::AccountRecoveryInfoChange, Some(Channel::Sms))

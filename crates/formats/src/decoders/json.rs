@@ -442,38 +442,37 @@ impl<'a> Cursor<'a> {
     }
 
     /// A JSON number's text, validated against the JSON grammar.
+    #[inline(never)]
     pub fn number(&mut self) -> &'a str {
         self.peek();
         let bytes = self.bytes();
         let start = self.pos;
-        let mut at = start;
-        let digits_from = |at: usize| {
-            bytes.get(at..).map_or(0, |rest| {
-                rest.iter().take_while(|b| b.is_ascii_digit()).count()
-            })
+        let digits_from = |mut at: usize| {
+            while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+                at += 1;
+            }
+            at
         };
-        if bytes.get(at) == Some(&b'-') {
-            at += 1;
-        }
+        let mut at = start + usize::from(bytes.get(start) == Some(&b'-'));
         let mut valid = true;
         match bytes.get(at) {
             Some(b'0') => at += 1,
-            Some(b'1'..=b'9') => at += digits_from(at),
+            Some(b'1'..=b'9') => at = digits_from(at + 1),
             _ => valid = false,
         }
         if bytes.get(at) == Some(&b'.') {
-            let count = digits_from(at + 1);
-            valid &= count > 0;
-            at += 1 + count;
+            let end = digits_from(at + 1);
+            valid &= end > at + 1;
+            at = end;
         }
         if matches!(bytes.get(at), Some(b'e' | b'E')) {
             at += 1;
             if matches!(bytes.get(at), Some(b'+' | b'-')) {
                 at += 1;
             }
-            let count = digits_from(at);
-            valid &= count > 0;
-            at += count;
+            let end = digits_from(at);
+            valid &= end > at;
+            at = end;
         }
         match self.text.get(start..at) {
             Some(text) if valid => {
