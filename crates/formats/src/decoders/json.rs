@@ -89,8 +89,6 @@ pub struct Cursor<'a> {
     text: &'a str,
     pos: usize,
     depth: usize,
-    /// Whether the string read last held escapes.
-    escaped: bool,
     /// The first reason to give up, once there is one.
     failure: Option<Bail>,
 }
@@ -172,7 +170,6 @@ impl<'a> Cursor<'a> {
             text,
             pos: 0,
             depth: 0,
-            escaped: false,
             failure: None,
         })
     }
@@ -343,11 +340,12 @@ impl<'a> Cursor<'a> {
     }
 
     /// After an opening quote: moves past the closing quote and returns where the contents
-    /// end. Sets `escaped` when they hold escapes.
+    /// end, and whether they hold escapes.
     #[inline(always)]
-    fn string_end(&mut self) -> usize {
+    fn string_end(&mut self) -> (usize, bool) {
         let bytes = self.bytes();
         let mut at = self.pos;
+        let mut escaped = false;
         loop {
             // Sixteen bytes at a time while whole blocks last.
             while let Some(block) = bytes.get(at..).and_then(<[u8]>::first_chunk::<16>) {
@@ -360,10 +358,10 @@ impl<'a> Cursor<'a> {
             match bytes.get(at) {
                 Some(b'"') => {
                     self.pos = at + 1;
-                    return at;
+                    return (at, escaped);
                 }
                 Some(b'\\') => {
-                    self.escaped = true;
+                    escaped = true;
                     match escape_len(bytes.get(at + 1..).unwrap_or_default()) {
                         Some(len) => at += len,
                         None => break,
@@ -376,7 +374,7 @@ impl<'a> Cursor<'a> {
             }
         }
         self.give_up(Bail::Unsupported);
-        self.pos
+        (self.pos, false)
     }
 
     /// A string's value, borrowed from the record unless it has escapes.
@@ -384,10 +382,9 @@ impl<'a> Cursor<'a> {
     fn string_value(&mut self) -> Cow<'a, str> {
         self.pos += 1;
         let start = self.pos;
-        self.escaped = false;
-        let end = self.string_end();
+        let (end, escaped) = self.string_end();
         let raw = self.text.get(start..end).unwrap_or_default();
-        if self.escaped {
+        if escaped {
             self.unescape(raw)
         } else {
             Cow::Borrowed(raw)
@@ -526,9 +523,8 @@ impl Members {
         }
         cursor.pos += 1;
         let start = cursor.pos;
-        cursor.escaped = false;
-        let end = cursor.string_end();
-        if cursor.escaped {
+        let (end, escaped) = cursor.string_end();
+        if escaped {
             cursor.give_up(Bail::Unsupported);
             return None;
         }
