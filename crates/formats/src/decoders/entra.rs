@@ -24,11 +24,14 @@ use std::borrow::Cow;
 use std::fmt;
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Risk};
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use std::marker::PhantomData;
+
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::common::{account, contains, non_empty, parse_ip, parse_time, truncate};
-use super::lenient::{ignore_other_types, AnyText, Code, Fallback, Key};
+use super::json::{self, Bail};
+use super::lenient::{ignore_other_types, AnyText, Code, Collect, Fallback, Key};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 
 pub struct Entra;
@@ -59,21 +62,40 @@ impl Decoder for Entra {
         record: &'a [u8],
         _context: &DecodeContext,
     ) -> Result<Decoded<'a>, RecordError> {
-        let mut body: Body<'a> = sonic_rs::from_slice(record)?;
-        match body.properties.take() {
-            Some(properties) => azure_monitor(*properties, Envelope::take(&mut body)),
-            None if body.activity_date_time.is_some() || body.activity_display_name.is_some() => {
-                audit(body, Envelope::default())
-            }
-            None if body.created_date_time.is_some() || body.user_principal_name.is_some() => {
-                sign_in(body, Envelope::default())
-            }
-            None => Err(RecordError::UnknownFormat(
-                "no `properties` (Azure Monitor), `createdDateTime` (sign-in) or \
-                 `activityDateTime` (audit): not an Entra record"
-                    .into(),
-            )),
+        let body = match fast::read(record) {
+            Ok(body) => body,
+            Err(Bail::TooDeep) => return Err(json::too_deep()),
+            Err(Bail::Unsupported) => read_slow(record)?,
+        };
+        decode_body(body)
+    }
+}
+
+/// The serde path, for every record the fast path gives up on: audits with their targets and
+/// details, fields of unexpected types, escapes in keys, malformed JSON (whose errors it
+/// words).
+fn read_slow(record: &[u8]) -> Result<Body<'_>, RecordError> {
+    if json::nests_too_deep(record) {
+        return Err(json::too_deep());
+    }
+    Ok(sonic_rs::from_slice(record)?)
+}
+
+/// Which of the three shapes a record is, and its events.
+fn decode_body(mut body: Body<'_>) -> Result<Decoded<'_>, RecordError> {
+    match body.properties.take() {
+        Some(properties) => azure_monitor(*properties, Envelope::take(&mut body)),
+        None if body.activity_date_time.is_some() || body.activity_display_name.is_some() => {
+            audit(body, Envelope::default())
         }
+        None if body.created_date_time.is_some() || body.user_principal_name.is_some() => {
+            sign_in(body, Envelope::default())
+        }
+        None => Err(RecordError::UnknownFormat(
+            "no `properties` (Azure Monitor), `createdDateTime` (sign-in) or \
+             `activityDateTime` (audit): not an Entra record"
+                .into(),
+        )),
     }
 }
 
@@ -118,7 +140,7 @@ struct Body<'a> {
     #[serde(default, borrow)]
     mfa_detail: Option<MfaDetail<'a>>,
     #[serde(default, borrow)]
-    authentication_details: Option<Vec<AuthStep<'a>>>,
+    authentication_details: Option<Fold<AuthSteps<'a>>>,
     #[serde(default, borrow)]
     risk_level_during_sign_in: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
@@ -132,7 +154,7 @@ struct Body<'a> {
     #[serde(default, borrow)]
     correlation_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    sign_in_event_types: Option<Vec<AnyText<'a>>>,
+    sign_in_event_types: Option<Fold<EventTypes<'a>>>,
     #[serde(default, borrow)]
     service_principal_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
@@ -191,6 +213,73 @@ struct AuthStep<'a> {
     succeeded: Option<bool>,
     #[serde(default, borrow)]
     authentication_step_result_detail: Option<Cow<'a, str>>,
+}
+
+/// A [`Collect`] read from an array as strictly as serde's `Vec` reads one (anything but an
+/// array, or an element of the wrong shape, is an error with `Vec`'s message), folded element by
+/// element rather than collected: no vector per record.
+#[derive(Default)]
+struct Fold<C>(C);
+
+impl<'de, C: Collect<'de>> Deserialize<'de> for Fold<C> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FoldVisitor<C>(PhantomData<C>);
+        impl<'de, C: Collect<'de>> Visitor<'de> for FoldVisitor<C> {
+            type Value = Fold<C>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut fold = C::default();
+                while let Some(item) = seq.next_element()? {
+                    fold.push(item);
+                }
+                Ok(Fold(fold))
+            }
+        }
+        deserializer.deserialize_seq(FoldVisitor(PhantomData))
+    }
+}
+
+/// What a sign-in needs from its `authenticationDetails`: whether the password step passed,
+/// and the first step of another method (the second factor).
+#[derive(Default)]
+struct AuthSteps<'a> {
+    password_passed: bool,
+    mfa_step: Option<AuthStep<'a>>,
+}
+
+impl<'de: 'a, 'a> Collect<'de> for AuthSteps<'a> {
+    type Item = AuthStep<'a>;
+
+    fn push(&mut self, step: AuthStep<'a>) {
+        let method = step.authentication_method.as_deref();
+        let is_password = method.is_some_and(|m| m.eq_ignore_ascii_case("password"));
+        if is_password && step.succeeded == Some(true) {
+            self.password_passed = true;
+        }
+        if self.mfa_step.is_none() && !is_password && method.is_some_and(|m| !m.is_empty()) {
+            self.mfa_step = Some(step);
+        }
+    }
+}
+
+/// Whether a sign-in's `signInEventTypes` name a workload (a service principal or a managed
+/// identity) rather than a person.
+#[derive(Default)]
+struct EventTypes<'a> {
+    workload: bool,
+    _types: PhantomData<&'a ()>,
+}
+
+impl<'de: 'a, 'a> Collect<'de> for EventTypes<'a> {
+    type Item = AnyText<'a>;
+
+    fn push(&mut self, kind: AnyText<'a>) {
+        self.workload |= kind.0.as_deref().is_some_and(|t| {
+            t.eq_ignore_ascii_case("servicePrincipal") || t.eq_ignore_ascii_case("managedIdentity")
+        });
+    }
 }
 
 #[derive(Deserialize)]
@@ -437,12 +526,7 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
     };
     let is_workload = body
         .sign_in_event_types
-        .iter()
-        .flatten()
-        .filter_map(|t| t.0.as_deref())
-        .any(|t| {
-            t.eq_ignore_ascii_case("servicePrincipal") || t.eq_ignore_ascii_case("managedIdentity")
-        });
+        .is_some_and(|Fold(types)| types.workload);
     let upn = non_empty(body.user_principal_name);
     if is_workload || (upn.is_none() && non_empty(body.service_principal_id).is_some()) {
         return Ok(Decoded::Skipped(Cow::Borrowed("service principal sign-in")));
@@ -486,18 +570,9 @@ fn sign_in<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Re
         body.risk_state.as_deref(),
     );
 
-    let steps = body.authentication_details.as_deref().unwrap_or(&[]);
-    let password_passed = steps.iter().any(|s| {
-        s.succeeded == Some(true)
-            && s.authentication_method
-                .as_deref()
-                .is_some_and(|m| m.eq_ignore_ascii_case("password"))
-    });
-    let mfa_step = steps.iter().find(|s| {
-        s.authentication_method
-            .as_deref()
-            .is_some_and(|m| !m.eq_ignore_ascii_case("password") && !m.is_empty())
-    });
+    let Fold(steps) = body.authentication_details.unwrap_or_default();
+    let password_passed = steps.password_passed;
+    let mfa_step = steps.mfa_step.as_ref();
     let mfa_method = mfa_step
         .and_then(|s| s.authentication_method.as_deref())
         .or(body
@@ -662,8 +737,9 @@ pub(super) fn mfa_failure_reason<'t>(texts: impl Iterator<Item = &'t str>) -> Op
 /// The channel of a second factor as Entra names its methods ("Text message", "Mobile app
 /// notification", "Phone call", "OATH verification code", "Email").
 pub(super) fn mfa_channel(method: &str) -> Option<Channel> {
-    let lower = method.to_ascii_lowercase();
-    let has = |needle: &str| lower.contains(needle);
+    let mut buffer = [0u8; 64];
+    let lower = ascii_lowercase(method, &mut buffer);
+    let has = |needle: &str| contains_short(lower.as_bytes(), needle.as_bytes());
     if has("email") {
         Some(Channel::Email)
     } else if has("text") || has("sms") {
@@ -674,6 +750,33 @@ pub(super) fn mfa_channel(method: &str) -> Option<Channel> {
         Some(Channel::App)
     } else {
         None
+    }
+}
+
+/// Whether `needle` occurs in `haystack`: `str::contains` for the short texts of method names,
+/// without the set-up of the general substring searcher, which costs more than the search.
+fn contains_short(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    memchr::memchr_iter(first, haystack)
+        .any(|at| haystack.get(at + 1..at + needle.len()) == Some(rest))
+}
+
+/// `text` with its ASCII letters lower-cased, in `buffer` when it fits: this runs on every
+/// sign-in with a second factor, and should not allocate.
+fn ascii_lowercase<'b>(text: &str, buffer: &'b mut [u8; 64]) -> Cow<'b, str> {
+    let Some(slot) = buffer.get_mut(..text.len()) else {
+        return Cow::Owned(text.to_ascii_lowercase());
+    };
+    slot.copy_from_slice(text.as_bytes());
+    match std::str::from_utf8_mut(slot) {
+        Ok(lower) => {
+            lower.make_ascii_lowercase();
+            Cow::Borrowed(lower)
+        }
+        // Not reached: `text` is a `str`, and copying it keeps it UTF-8.
+        Err(_) => Cow::Owned(text.to_ascii_lowercase()),
     }
 }
 
@@ -1023,6 +1126,228 @@ fn audit<'a>(body: Body<'a>, envelope: Envelope<'a>) -> Result<Decoded<'a>, Reco
     Ok(Decoded::steps(base, &class.steps))
 }
 
+/// The fast path: a [`Body`] read with the [`json`] cursor, field by field as its serde
+/// `Deserialize` reads it, for Graph sign-ins and Azure Monitor envelopes (of sign-ins or
+/// audits). It gives up on a value of a type serde would refuse, on numbers it would spell
+/// differently, and on the audit fields that hold lists of objects (`targetResources`,
+/// `additionalDetails`, `initiatedBy`), which the serde path reads.
+mod fast {
+    use std::borrow::Cow;
+
+    use forewarn_model::Country;
+
+    use super::{AuthStep, Body, DeviceDetail, Fold, Location, MfaDetail, Status};
+    use crate::decoders::json::{read_fields, Bail, Cursor, Fast};
+    use crate::decoders::lenient::{AnyText, Code, Collect};
+
+    pub(super) fn read(record: &[u8]) -> Fast<Body<'_>> {
+        let mut cursor = Cursor::new(record)?;
+        let body = body(&mut cursor, true);
+        cursor.finish().map(|()| body)
+    }
+
+    fn body<'a>(c: &mut Cursor<'a>, outer: bool) -> Body<'a> {
+        let mut body = Body::default();
+        read_fields!(c, {
+            0: b"time" => body.time = c.str(),
+            1: b"category" => body.category = c.str(),
+            2: b"operationName" | b"operationname" => body.operation_name = c.str(),
+            3: b"resultType" | b"resulttype" => body.result_type = code(c),
+            4: b"callerIpAddress" | b"calleripaddress" => body.caller_ip_address = c.str(),
+            5: b"properties" => {
+                // One envelope deep, as Azure Monitor writes it.
+                body.properties = if c.null() {
+                    None
+                } else if outer && c.peek_value() == b'{' {
+                    Some(Box::new(self::body(c, false)))
+                } else {
+                    c.give_up(Bail::Unsupported);
+                    None
+                }
+            },
+            6: b"createdDateTime" => body.created_date_time = c.str(),
+            7: b"userPrincipalName" => body.user_principal_name = c.str(),
+            8: b"userId" => body.user_id = c.str(),
+            9: b"ipAddress" => body.ip_address = c.str(),
+            10: b"userAgent" => body.user_agent = c.str(),
+            11: b"deviceDetail" => {
+                body.device_detail = optional_object(c, |c| {
+                    let mut detail = DeviceDetail { device_id: None };
+                    read_fields!(c, {
+                        0: b"deviceId" => detail.device_id = c.str(),
+                    });
+                    detail
+                })
+            },
+            12: b"location" => body.location = location(c),
+            13: b"status" => {
+                body.status = optional_object(c, |c| {
+                    let mut status = Status {
+                        error_code: None,
+                        failure_reason: None,
+                        additional_details: None,
+                    };
+                    read_fields!(c, {
+                        0: b"errorCode" => status.error_code = code(c),
+                        1: b"failureReason" => status.failure_reason = c.str(),
+                        2: b"additionalDetails" => status.additional_details = c.str(),
+                    });
+                    status
+                })
+            },
+            14: b"mfaDetail" => {
+                body.mfa_detail = optional_object(c, |c| {
+                    let mut detail = MfaDetail {
+                        auth_method: None,
+                        auth_detail: None,
+                    };
+                    read_fields!(c, {
+                        0: b"authMethod" => detail.auth_method = c.str(),
+                        1: b"authDetail" => detail.auth_detail = c.str(),
+                    });
+                    detail
+                })
+            },
+            15: b"authenticationDetails" => {
+                body.authentication_details = optional_fold(c, |c| {
+                    if c.peek_value() != b'{' {
+                        c.give_up(Bail::Unsupported);
+                    }
+                    let mut step = AuthStep {
+                        authentication_method: None,
+                        succeeded: None,
+                        authentication_step_result_detail: None,
+                    };
+                    read_fields!(c, {
+                        0: b"authenticationMethod" => step.authentication_method = c.str(),
+                        1: b"succeeded" => {
+                            step.succeeded = if c.null() { None } else { Some(c.bool()) }
+                        },
+                        2: b"authenticationStepResultDetail" => {
+                            step.authentication_step_result_detail = c.str()
+                        },
+                    });
+                    step
+                })
+            },
+            16: b"riskLevelDuringSignIn" => body.risk_level_during_sign_in = c.str(),
+            17: b"riskLevelAggregated" => body.risk_level_aggregated = c.str(),
+            18: b"riskState" => body.risk_state = c.str(),
+            19: b"autonomousSystemNumber" => body.autonomous_system_number = code(c),
+            20: b"sessionId" => body.session_id = c.str(),
+            21: b"correlationId" => body.correlation_id = c.str(),
+            22: b"signInEventTypes" => body.sign_in_event_types = optional_fold(c, any_text),
+            23: b"servicePrincipalId" => body.service_principal_id = c.str(),
+            24: b"isInteractive" => body.is_interactive = any_text(c),
+            25: b"activityDateTime" => body.activity_date_time = c.str(),
+            26: b"activityDisplayName" => body.activity_display_name = c.str(),
+            27: b"result" => body.result = c.str(),
+            28: b"resultReason" => body.result_reason = c.str(),
+            29: b"initiatedBy" | b"targetResources" | b"additionalDetails" => {
+                if !c.null() {
+                    c.give_up(Bail::Unsupported);
+                }
+            },
+        });
+        body
+    }
+
+    /// `Option<T>` of a struct: `null`, or an object read by `read`; anything else makes it
+    /// give up.
+    #[inline(always)]
+    fn optional_object<'a, T>(
+        c: &mut Cursor<'a>,
+        read: impl FnOnce(&mut Cursor<'a>) -> T,
+    ) -> Option<T> {
+        if c.null() {
+            return None;
+        }
+        if c.peek_value() != b'{' {
+            c.give_up(Bail::Unsupported);
+            return None;
+        }
+        Some(read(c))
+    }
+
+    /// `Option<Fold<C>>`: `null`, or an array of elements read by `read` and folded into
+    /// `C`; anything else makes it give up.
+    fn optional_fold<'a, C: Collect<'a>>(
+        c: &mut Cursor<'a>,
+        mut read: impl FnMut(&mut Cursor<'a>) -> C::Item,
+    ) -> Option<Fold<C>> {
+        if c.null() {
+            return None;
+        }
+        let mut fold = C::default();
+        let mut elements = c.array();
+        while elements.next(c) {
+            fold.push(read(c));
+        }
+        Some(Fold(fold))
+    }
+
+    /// `Option<Code>`: a number, a string or `null`. Numbers other than small non-negative
+    /// integers (which serde would spell or range-check its own way) make it give up.
+    fn code<'a>(c: &mut Cursor<'a>) -> Option<Code<'a>> {
+        match c.peek_value() {
+            b'"' => Some(Code::Text(c.required_str())),
+            b'0'..=b'9' => i64::try_from(c.small_uint()).ok().map(Code::Number),
+            b'n' => {
+                c.null();
+                None
+            }
+            _ => {
+                c.give_up(Bail::Unsupported);
+                None
+            }
+        }
+    }
+
+    /// [`AnyText`]: a string or a boolean as text, nothing for `null`, arrays and objects.
+    /// Numbers (which serde would spell out) make it give up.
+    fn any_text<'a>(c: &mut Cursor<'a>) -> AnyText<'a> {
+        match c.peek_value() {
+            b'"' => AnyText(Some(c.required_str())),
+            b't' | b'f' => AnyText(Some(Cow::Borrowed(if c.bool() { "true" } else { "false" }))),
+            b'n' | b'[' | b'{' => {
+                c.skip();
+                AnyText(None)
+            }
+            _ => {
+                c.give_up(Bail::Unsupported);
+                AnyText(None)
+            }
+        }
+    }
+
+    /// [`Location`]: the two-letter `countryOrRegion` of an object (its key matched without
+    /// regard to case, the last one winning); any other value is a location without a country.
+    fn location(c: &mut Cursor<'_>) -> Option<Location> {
+        if c.null() {
+            return None;
+        }
+        if c.peek_value() != b'{' {
+            c.skip();
+            return Some(Location(None));
+        }
+        let mut country = None;
+        let mut members = c.object();
+        while let Some(key) = members.next_key(c) {
+            if key.eq_ignore_ascii_case(b"countryOrRegion") {
+                country = if c.peek_value() == b'"' {
+                    Country::new(c.required_str().trim()).ok()
+                } else {
+                    c.skip();
+                    None
+                };
+            } else {
+                c.skip();
+            }
+        }
+        Some(Location(country))
+    }
+}
+
 /// A sign-in's `location`: the Graph object (`countryOrRegion`, two letters) or, in the Azure
 /// Monitor envelope, a bare region string. Only a valid two-letter country is kept.
 struct Location(Option<Country>);
@@ -1077,6 +1402,26 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_path_decodes_as_serde_does() {
+        let corpus = json::differential::corpus("entra", "Azure.Audit");
+        let decoded = json::differential::check(
+            &corpus,
+            300,
+            |record| fast::read(record).map(|body| format!("{:?}", decode_body(body))),
+            |record| format!("{:?}", read_slow(record).and_then(decode_body)),
+        );
+        assert!(
+            decoded > corpus.len() * 50,
+            "the fast path decoded only {decoded}"
+        );
+        let typical = crate::examples::TYPICAL[2].1.trim_ascii();
+        assert!(
+            fast::read(typical).is_ok(),
+            "the typical record takes the fast path"
+        );
+    }
+
+    #[test]
     fn codes_map_onto_steps() {
         assert_eq!(classify_code(0), SignInResult::Granted);
         assert!(matches!(
@@ -1120,6 +1465,29 @@ mod tests {
         assert_eq!(mfa_channel("Mobile app notification"), Some(Channel::App));
         assert_eq!(mfa_channel("Phone call"), Some(Channel::App));
         assert_eq!(mfa_channel("FIDO2 security key"), None);
+        let long = format!("{} Text Message", "x".repeat(100));
+        assert_eq!(
+            mfa_channel(&long),
+            Some(Channel::Sms),
+            "longer than the stack buffer"
+        );
+        assert_eq!(ascii_lowercase("Ünïcode ÀPP", &mut [0; 64]), "Ünïcode Àpp");
+        for (haystack, needle) in [
+            ("mobile app notification", "app"),
+            ("text message", "sms"),
+            ("aaapp", "app"),
+            ("ap", "app"),
+            ("", "x"),
+            ("x", ""),
+            ("phone call", "call"),
+            ("call", "call"),
+        ] {
+            assert_eq!(
+                contains_short(haystack.as_bytes(), needle.as_bytes()),
+                haystack.contains(needle),
+                "{haystack} / {needle}"
+            );
+        }
         assert_eq!(
             security_info_kind("User registered Mobile Phone SMS"),
             (Kind::AccountRecoveryInfoChange, Some(Channel::Sms))

@@ -89,8 +89,6 @@ pub struct Cursor<'a> {
     text: &'a str,
     pos: usize,
     depth: usize,
-    /// Whether the string read last held escapes.
-    escaped: bool,
     /// The first reason to give up, once there is one.
     failure: Option<Bail>,
 }
@@ -172,7 +170,6 @@ impl<'a> Cursor<'a> {
             text,
             pos: 0,
             depth: 0,
-            escaped: false,
             failure: None,
         })
     }
@@ -343,11 +340,12 @@ impl<'a> Cursor<'a> {
     }
 
     /// After an opening quote: moves past the closing quote and returns where the contents
-    /// end. Sets `escaped` when they hold escapes.
+    /// end, and whether they hold escapes.
     #[inline(always)]
-    fn string_end(&mut self) -> usize {
+    fn string_end(&mut self) -> (usize, bool) {
         let bytes = self.bytes();
         let mut at = self.pos;
+        let mut escaped = false;
         loop {
             // Sixteen bytes at a time while whole blocks last.
             while let Some(block) = bytes.get(at..).and_then(<[u8]>::first_chunk::<16>) {
@@ -360,10 +358,10 @@ impl<'a> Cursor<'a> {
             match bytes.get(at) {
                 Some(b'"') => {
                     self.pos = at + 1;
-                    return at;
+                    return (at, escaped);
                 }
                 Some(b'\\') => {
-                    self.escaped = true;
+                    escaped = true;
                     match escape_len(bytes.get(at + 1..).unwrap_or_default()) {
                         Some(len) => at += len,
                         None => break,
@@ -376,7 +374,7 @@ impl<'a> Cursor<'a> {
             }
         }
         self.give_up(Bail::Unsupported);
-        self.pos
+        (self.pos, false)
     }
 
     /// A string's value, borrowed from the record unless it has escapes.
@@ -384,10 +382,9 @@ impl<'a> Cursor<'a> {
     fn string_value(&mut self) -> Cow<'a, str> {
         self.pos += 1;
         let start = self.pos;
-        self.escaped = false;
-        let end = self.string_end();
+        let (end, escaped) = self.string_end();
         let raw = self.text.get(start..end).unwrap_or_default();
-        if self.escaped {
+        if escaped {
             self.unescape(raw)
         } else {
             Cow::Borrowed(raw)
@@ -442,38 +439,37 @@ impl<'a> Cursor<'a> {
     }
 
     /// A JSON number's text, validated against the JSON grammar.
+    #[inline(never)]
     pub fn number(&mut self) -> &'a str {
         self.peek();
         let bytes = self.bytes();
         let start = self.pos;
-        let mut at = start;
-        let digits_from = |at: usize| {
-            bytes.get(at..).map_or(0, |rest| {
-                rest.iter().take_while(|b| b.is_ascii_digit()).count()
-            })
+        let digits_from = |mut at: usize| {
+            while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+                at += 1;
+            }
+            at
         };
-        if bytes.get(at) == Some(&b'-') {
-            at += 1;
-        }
+        let mut at = start + usize::from(bytes.get(start) == Some(&b'-'));
         let mut valid = true;
         match bytes.get(at) {
             Some(b'0') => at += 1,
-            Some(b'1'..=b'9') => at += digits_from(at),
+            Some(b'1'..=b'9') => at = digits_from(at + 1),
             _ => valid = false,
         }
         if bytes.get(at) == Some(&b'.') {
-            let count = digits_from(at + 1);
-            valid &= count > 0;
-            at += 1 + count;
+            let end = digits_from(at + 1);
+            valid &= end > at + 1;
+            at = end;
         }
         if matches!(bytes.get(at), Some(b'e' | b'E')) {
             at += 1;
             if matches!(bytes.get(at), Some(b'+' | b'-')) {
                 at += 1;
             }
-            let count = digits_from(at);
-            valid &= count > 0;
-            at += count;
+            let end = digits_from(at);
+            valid &= end > at;
+            at = end;
         }
         match self.text.get(start..at) {
             Some(text) if valid => {
@@ -527,9 +523,8 @@ impl Members {
         }
         cursor.pos += 1;
         let start = cursor.pos;
-        cursor.escaped = false;
-        let end = cursor.string_end();
-        if cursor.escaped {
+        let (end, escaped) = cursor.string_end();
+        if escaped {
             cursor.give_up(Bail::Unsupported);
             return None;
         }

@@ -22,9 +22,7 @@ use std::borrow::Cow;
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, Reason, Risk};
 use serde::Deserialize;
 
-use super::common::{
-    account, contains, contains_ignore_case, find_ignore_case, is_redacted, parse_ip, parse_time,
-};
+use super::common::{account, contains, contains_ignore_case, is_redacted, parse_ip, parse_time};
 use super::json::{self, Bail};
 use super::lenient::{self, Collect, Obj, Str, Text, U32};
 use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
@@ -437,7 +435,9 @@ fn decode_hook<'a>(hook: HookData<'a>) -> Result<Decoded<'a>, RecordError> {
 fn decode_event<'a>(log: LogEvent<'a>) -> Result<Decoded<'a>, RecordError> {
     let published = log.published.require("published")?;
     let event_type = log.event_type.require("eventType")?;
-    if is_redacted(&published) {
+    // A time starts with a digit: only other text can be a placeholder (and this spares every
+    // record the placeholder check's trimming).
+    if !published.starts_with(|c: char| c.is_ascii_digit()) && is_redacted(&published) {
         return Ok(Decoded::Skipped(Cow::Owned(format!(
             "event type {event_type} with `published` redacted"
         ))));
@@ -972,7 +972,7 @@ fn factor_channel(text: &str) -> Option<Channel> {
 
 /// The level in `{level=HIGH, reasons=…}` or `"level":"HIGH"`.
 fn risk_level(text: &str) -> Option<Risk> {
-    let at = find_ignore_case(text, "level")?;
+    let at = find_level(text)?;
     let rest = text[at + "level".len()..].trim_start_matches(['=', ':', '"', ' ']);
     let word = rest
         .split(|c: char| !c.is_ascii_alphabetic())
@@ -987,6 +987,16 @@ fn risk_level(text: &str) -> Option<Risk> {
     } else {
         None
     }
+}
+
+/// Where `level` first occurs in `text`, ASCII case ignored: `find_ignore_case(text, "level")`,
+/// jumping from one `l` to the next, because this runs on every record that carries a risk.
+fn find_level(text: &str) -> Option<usize> {
+    memchr::memchr2_iter(b'l', b'L', text.as_bytes()).find(|&at| {
+        text.as_bytes()
+            .get(at..at + "level".len())
+            .is_some_and(|word| word.eq_ignore_ascii_case(b"level"))
+    })
 }
 
 /// A principal whose `alternateId` names someone: Okta writes `unknown` when it has no name.
@@ -1406,6 +1416,18 @@ mod tests {
 
     #[test]
     fn risk_levels_in_both_shapes() {
+        for text in [
+            "{reasons=Anomalous Device, level=HIGH}",
+            "{\"risk\":{\"LEVEL\":\"low\"}}",
+            "lllevel=Medium",
+            "Level: medium, level=high",
+            "level",
+            "",
+            "no risk here",
+        ] {
+            let general = super::super::common::find_ignore_case(text, "level");
+            assert_eq!(find_level(text), general, "{text}");
+        }
         assert_eq!(
             risk_level("{reasons=Anomalous Device, level=HIGH}"),
             Some(Risk::High)
