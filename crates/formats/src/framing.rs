@@ -190,6 +190,35 @@ pub fn skip_value(buf: &[u8], start: usize) -> Result<usize, SplitError> {
     }
 }
 
+/// Whether JSON in `buf` nests arrays and objects deeper than `limit` (strings skipped). The
+/// decoders' parsers recurse per level: a record built to nest thousands of levels deep would
+/// overflow the stack and end the whole run, not just cost its own line.
+pub fn nests_deeper_than(buf: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < buf.len() {
+        match buf[i] {
+            b'"' => match skip_string(buf, i) {
+                Ok(end) => {
+                    i = end;
+                    continue;
+                }
+                Err(_) => return false,
+            },
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 fn skip_container(buf: &[u8], start: usize) -> Result<usize, SplitError> {
     let mut depth = 0usize;
     let mut i = start;
@@ -305,6 +334,16 @@ mod tests {
         assert_eq!(split.records.len(), 2);
         let error = split.error.unwrap();
         assert!(error.message.contains("truncated"), "{error:?}");
+    }
+
+    #[test]
+    fn nesting_depth() {
+        assert!(!nests_deeper_than(br#"{"a":[{"b":[1,2]}]}"#, 4));
+        assert!(nests_deeper_than(br#"{"a":[{"b":[[1]]}]}"#, 4));
+        // Brackets inside strings are text.
+        assert!(!nests_deeper_than(br#"{"a":"[[[[[[[[[["}"#, 2));
+        let deep = "[".repeat(10_000);
+        assert!(nests_deeper_than(deep.as_bytes(), 256));
     }
 
     #[test]

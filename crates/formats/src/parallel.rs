@@ -37,6 +37,9 @@ pub trait Batcher: Send {
 /// decoding it, small enough that the blocks in flight hold little memory.
 const BLOCK_BYTES: usize = 1 << 20;
 
+/// Stack of each decoding thread (address space, not memory, until used).
+const WORKER_STACK_BYTES: usize = 16 << 20;
+
 /// Events per batch when an input is read on the calling thread.
 const SERIAL_BATCH: usize = 4096;
 
@@ -175,7 +178,11 @@ impl Reader {
                 let done_tx = done_tx.clone();
                 let block_rx = &block_rx;
                 let job = &job;
-                scope.spawn(move || {
+                // A deep stack, like the main thread's: parsers recurse per nesting level.
+                let builder = std::thread::Builder::new()
+                    .name("forewarn-decode".into())
+                    .stack_size(WORKER_STACK_BYTES);
+                let spawned = builder.spawn_scoped(scope, move || {
                     let mut batcher = make_batcher();
                     loop {
                         let next = match block_rx.lock() {
@@ -189,6 +196,11 @@ impl Reader {
                         }
                     }
                 });
+                if spawned.is_err() {
+                    // No thread: the input is still read, by the workers that did start (or
+                    // below, none at all, which `cut` reports as a lost worker).
+                    continue;
+                }
             }
             drop(done_tx);
             let mut merge = Merge {

@@ -16,6 +16,15 @@ use crate::{DecodeContext, Decoded, Decoder, Format, RecordError};
 /// How many rejected records each input keeps as examples for the summary.
 const EXAMPLES_PER_INPUT: usize = 5;
 
+/// Deepest nesting of arrays and objects a record may have. Vendor records nest a handful of
+/// levels; the parsers recurse per level, so a record built to nest thousands deep would
+/// overflow the stack.
+const MAX_NESTING: usize = 128;
+
+/// Records up to this size are not checked for nesting: at a few hundred bytes of stack per
+/// level they cannot nest deep enough to overflow even a worker thread's stack.
+const DEEP_CHECK_BYTES: usize = 4096;
+
 /// Bytes of an input looked at to decide its layout and whether it is binary.
 const HEAD_BYTES: usize = 8 * 1024;
 
@@ -481,6 +490,13 @@ impl Reader {
         if record.iter().all(u8::is_ascii_whitespace) {
             summary.blank += 1;
             return Ok(());
+        }
+        // Only a large record can nest deep enough to matter; real ones are far shallower.
+        if record.len() > DEEP_CHECK_BYTES && framing::nests_deeper_than(record, MAX_NESTING) {
+            let error = RecordError::Shape(format!(
+                "JSON nested more than {MAX_NESTING} levels deep; not read"
+            ));
+            return self.reject(cursor, line, index, Some(record), &error);
         }
         let Some(decoder) = self.forced.or(cursor.current).or_else(|| detect(record)) else {
             let error = RecordError::UnknownFormat(describe(record));

@@ -181,3 +181,31 @@ fn a_missing_input_is_an_error_named_in_the_summary() {
     );
     assert_eq!(reader.summary().inputs.len(), 1);
 }
+
+#[test]
+fn a_deeply_nested_record_costs_only_its_line_on_a_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deep.jsonl");
+    // Under the size that is checked for nesting, as deep as such a record can be.
+    let deep = format!(
+        r#"{{"eventType":"user.session.start","published":"2019-08-14T03:12:55Z","debugContext":{}1{}}}"#,
+        "[".repeat(1_900),
+        "]".repeat(1_900)
+    );
+    assert!(deep.len() <= 4096);
+    let mut bytes = Vec::new();
+    for i in 0..20_000 {
+        let record = if i % 5_000 == 7 {
+            deep.clone()
+        } else {
+            line(i)
+        };
+        bytes.extend_from_slice(format!("{record}\n").as_bytes());
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let serial = read(&path, &options(), None);
+    let parallel = read(&path, &options(), Some(2));
+    assert_eq!(serial.0.len(), 20_000 - 4);
+    assert!(parallel.0 == serial.0);
+    assert_eq!(parallel.1, serial.1);
+}

@@ -245,3 +245,23 @@ fn a_stream_that_mixes_formats_is_detected_record_by_record() {
     }
     assert!(events.len() >= 2 * TYPICAL.len());
 }
+
+#[test]
+fn a_record_nested_thousands_deep_is_rejected_not_a_crash() {
+    let deep = format!(
+        r#"{{"eventType":"user.session.start","published":"2019-08-14T03:12:55Z","debugContext":{}1{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    for record in [deep.as_str(), &"[".repeat(200_000)] {
+        let bytes = lines(&[GOOD, record, GOOD]);
+        let (events, summary) = decode_bytes("deep.jsonl", &bytes);
+        assert_eq!(events.len(), 2, "the good lines around it are kept");
+        assert_eq!(summary.rejected(), 1);
+        assert!(
+            summary.inputs[0].examples[0].reason.contains("nested"),
+            "{:?}",
+            summary.inputs[0].examples
+        );
+    }
+}
