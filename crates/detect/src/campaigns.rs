@@ -143,8 +143,9 @@ pub struct Params {
     /// used by far more sources; an attack tool by a few of them.
     pub rare_client_share: f64,
     /// Share of event kinds two flagged sources with the same rare client must have in
-    /// common to be one campaign (0..1, shared kinds over kinds of either). 0.5: one tool
-    /// used two ways (probing and spraying) is likely two operations.
+    /// common to be one campaign (0..1, shared kinds over the kinds of the one that did
+    /// fewer). 0.5: an operation's quieter address does part of what its busiest one does;
+    /// one tool used two ways (probing and spraying) is likely two operations.
     pub min_alike: f64,
     /// Share of an unflagged address's ways of approaching accounts (lookup, password, MFA,
     /// recovery start, code sent) that the campaign's flagged sources also use, at least, for
@@ -299,8 +300,12 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             );
         }
     }
-    // What the flagged sources of each campaign do, before quieter ones join.
+    // What the flagged sources of each campaign do, and when, before quieter ones join.
     let behaviour: HashMap<usize, u32> = by_root.iter().map(|(root, c)| (*root, c.kinds)).collect();
+    let active: HashMap<usize, (i64, i64)> = by_root
+        .iter()
+        .map(|(root, c)| (*root, (c.first_ms, c.last_ms)))
+        .collect();
 
     // Addresses no detector flagged that share a campaign's rare tool and only ever came to
     // accounts as strangers: the campaign's quieter addresses (an attack address that probed
@@ -368,17 +373,26 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
                         .map(|(o, _)| *o)
                 }),
         };
-        // ...and only from the networks the campaign is known to use.
-        // A campaign already seen on many networks rents proxies: a new one is no evidence.
-        // A VPN's network is shared by strangers: it links nothing.
-        let same_networks = |c: &Campaign| {
-            c.asns.len() >= p.proxy_networks
-                || (stats.network != NetworkClass::Vpn
-                    && stats.asn.is_none_or(|asn| c.asns.contains(&asn)))
+        // ...and came to accounts the campaign had singled out, or from the networks the
+        // campaign is known to use. Where networks say nothing — a campaign already seen on
+        // many networks rents proxies, a VPN's network is shared by strangers, a log without
+        // AS numbers — only while the campaign was active: a tool and a way of working alone
+        // are shared by campaigns months apart.
+        let joins = |root: usize, c: &Campaign| {
+            if stats.reach.keys().any(|a| c.accounts.contains_key(a)) {
+                return true;
+            }
+            let asn = stats.asn.filter(|_| stats.network != NetworkClass::Vpn);
+            match asn {
+                Some(asn) if c.asns.len() < p.proxy_networks => c.asns.contains(&asn),
+                _ => active.get(&root).is_some_and(|&(first, last)| {
+                    first - slack_ms <= stats.last_ms && stats.first_ms <= last + slack_ms
+                }),
+            }
         };
         if let Some(campaign) = owner
+            .filter(|o| by_root.get(o).is_some_and(|c| joins(*o, c)))
             .and_then(|o| by_root.get_mut(&o))
-            .filter(|c| same_networks(c))
         {
             campaign.absorb(source, stats, p.owners_place_days);
             campaign.detectors.insert("shared_tool");

@@ -185,11 +185,14 @@ impl SourceStats {
         }
     }
 
-    /// How alike two sources behave: the share of event kinds they have in common.
+    /// How alike two sources behave: the share of the event kinds of the one that did fewer
+    /// that the other did too. An operation's quieter address does a subset of what its
+    /// busiest one does (probes where the other probes and attacks): alike; one tool used to
+    /// probe and to spray: not.
     pub fn alike(&self, other: &SourceStats) -> f64 {
         let both = (self.kinds & other.kinds).count_ones();
-        let either = (self.kinds | other.kinds).count_ones();
-        f64::from(both) / f64::from(either.max(1))
+        let fewer = self.kinds.count_ones().min(other.kinds.count_ones());
+        f64::from(both) / f64::from(fewer.max(1))
     }
 
     /// Distinct identifiers tried, existing or not.

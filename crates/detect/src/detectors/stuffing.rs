@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use forewarn_model::Kind;
+
 use super::{sources, Detector, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
@@ -48,6 +50,14 @@ impl Default for Params {
     }
 }
 
+/// What a proxy exit of a stuffing run does: sign-in attempts (the identifier, the password,
+/// the second factor) and the session a reused password gets; as bits of `SourceStats::kinds`.
+const SIGN_IN: u32 = (1 << Kind::AccountLookup as u32)
+    | (1 << Kind::AuthPassword as u32)
+    | (1 << Kind::AuthMfa as u32)
+    | (1 << Kind::SessionStart as u32)
+    | (1 << Kind::AccountLockout as u32);
+
 pub struct Stuffing {
     params: Params,
 }
@@ -78,28 +88,37 @@ impl Detector for Stuffing {
             users.get(&agent).copied().unwrap_or(0) as f64 <= p.rare_client_share * total as f64
         };
         // Sources that tried a few credentials, failing, on accounts that never signed in from
-        // there. With a rare tool, one try may have worked (a reused password); with a common
-        // browser, only sources that never got in count, or every typo would.
-        let mut by_agent: HashMap<Symbol, Vec<(i64, Symbol)>> = HashMap::new();
+        // there, and did nothing but sign in. With a rare tool, one try may have worked (a
+        // reused password); with a common browser, only sources that never got in count, or
+        // every typo would. Tools rotate their client string from try to try, so a source is
+        // counted with every client it used; logs without clients put them all in one bucket.
+        let mut by_agent: HashMap<Option<Symbol>, Vec<(i64, Symbol)>> = HashMap::new();
         for (source, stats) in sources(state) {
-            let Some(&agent) = stats.agents.first() else {
-                continue;
-            };
             let failures = stats.password_failures + stats.mfa_failures;
             let mostly_failures = failures > 0
                 && (failures as usize + stats.nonexistent.len() * 2) as f64
                     >= (f64::from(stats.events) * p.min_failure_share).floor();
             let got_in = stats.sessions > 0;
             let strangers = stats.reach.values().all(|r| r.stranger);
+            let only_signs_in = stats.kinds & !SIGN_IN == 0;
             if mostly_failures
-                && (!got_in || rare(agent))
+                && only_signs_in
+                && (!got_in || stats.agents.iter().any(|&a| rare(a)))
                 && strangers
                 && stats.events <= p.max_events
             {
-                by_agent
-                    .entry(agent)
-                    .or_default()
-                    .push((stats.first_ms, source));
+                if stats.agents.is_empty() {
+                    by_agent
+                        .entry(None)
+                        .or_default()
+                        .push((stats.first_ms, source));
+                }
+                for &agent in &stats.agents {
+                    by_agent
+                        .entry(Some(agent))
+                        .or_default()
+                        .push((stats.first_ms, source));
+                }
             }
         }
         let max_gap_ms = i64::from(p.max_gap_hours) * 3_600_000;
@@ -128,6 +147,7 @@ impl Detector for Stuffing {
         // Runs of different clients at the same time are one operation rotating its tools.
         runs.sort_unstable_by_key(|r| r.0);
         let mut verdicts = Vec::new();
+        let mut flagged = std::collections::HashSet::new();
         let mut group = 0u64;
         let mut group_end = i64::MIN;
         for (first, last, members) in runs {
@@ -136,6 +156,9 @@ impl Detector for Stuffing {
             }
             group_end = group_end.max(last);
             for source in members {
+                if !flagged.insert(source) {
+                    continue;
+                }
                 if let Some(mut verdict) =
                     Verdict::for_source(self.name(), &["T1110.004"], source, state, 0.7, vec![])
                 {
