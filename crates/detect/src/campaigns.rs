@@ -376,8 +376,8 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         // ...and came to accounts the campaign had singled out, or from the networks the
         // campaign is known to use. Where networks say nothing — a campaign already seen on
         // many networks rents proxies, a VPN's network is shared by strangers, a log without
-        // AS numbers — only while the campaign was active: a tool and a way of working alone
-        // are shared by campaigns months apart.
+        // AS numbers — only when all it did was within the campaign's active time: a tool
+        // and a way of working alone are shared by campaigns months apart.
         let joins = |root: usize, c: &Campaign| {
             if stats.reach.keys().any(|a| c.accounts.contains_key(a)) {
                 return true;
@@ -386,7 +386,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             match asn {
                 Some(asn) if c.asns.len() < p.proxy_networks => c.asns.contains(&asn),
                 _ => active.get(&root).is_some_and(|&(first, last)| {
-                    first - slack_ms <= stats.last_ms && stats.first_ms <= last + slack_ms
+                    first - slack_ms <= stats.first_ms && stats.last_ms <= last + slack_ms
                 }),
             }
         };

@@ -175,7 +175,8 @@ impl SourceStats {
                 self.sessions += 1;
                 self.session_accounts.insert(o.account);
             }
-            (Kind::RecoveryStart, _) => {
+            // A code sent is a flow started, for logs that record no start of their own.
+            (Kind::RecoveryStart | Kind::RecoveryCodeSent, _) => {
                 self.recovery_started.insert(o.account);
             }
             (Kind::RecoveryReset | Kind::RecoveryCodeVerify, Outcome::Success) => {

@@ -108,6 +108,24 @@ impl Verdict {
     }
 }
 
+/// Which clients (user agents) are rare: used by at most `share` of all sources. A browser
+/// build is shared by thousands of sources; an attack tool, by the few it runs from.
+fn rare_clients(state: &State, share: f64) -> std::collections::HashSet<Symbol> {
+    let mut users: std::collections::HashMap<Symbol, usize> = std::collections::HashMap::new();
+    let mut total = 0usize;
+    for (_, stats) in sources(state) {
+        total += 1;
+        for &agent in &stats.agents {
+            *users.entry(agent).or_default() += 1;
+        }
+    }
+    users
+        .into_iter()
+        .filter(|&(_, n)| n as f64 <= share * total as f64)
+        .map(|(agent, _)| agent)
+        .collect()
+}
+
 /// Every source with its sums, for source-level detectors.
 fn sources(state: &State) -> impl Iterator<Item = (Symbol, &crate::observation::SourceStats)> {
     state

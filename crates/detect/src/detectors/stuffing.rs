@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use forewarn_model::Kind;
 
-use super::{sources, Detector, Verdict};
+use super::{rare_clients, sources, Detector, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
 
@@ -74,36 +74,36 @@ impl Detector for Stuffing {
     }
 
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
-        // How many sources use each client: a client few use is a tool, not a browser.
-        let mut users: HashMap<Symbol, usize> = HashMap::new();
-        let mut total = 0;
-        for (_, stats) in sources(state) {
-            total += 1;
-            for &agent in &stats.agents {
-                *users.entry(agent).or_default() += 1;
-            }
-        }
         let p = &self.params;
-        let rare = |agent: Symbol| {
-            users.get(&agent).copied().unwrap_or(0) as f64 <= p.rare_client_share * total as f64
-        };
-        // Sources that tried a few credentials, failing, on accounts that never signed in from
-        // there, and did nothing but sign in. With a rare tool, one try may have worked (a
-        // reused password); with a common browser, only sources that never got in count, or
-        // every typo would. Tools rotate their client string from try to try, so a source is
-        // counted with every client it used; logs without clients put them all in one bucket.
+        let rare = rare_clients(state, p.rare_client_share);
+        let rare = |agent: Symbol| rare.contains(&agent);
+        // Sources that tried a few credentials, each once, mostly failing, on accounts that
+        // never signed in from there, and did nothing but sign in. A source that got in counts
+        // when it also failed on an account it did not get into (one person does not fail on
+        // someone else's account), or when its client is a rare tool (a reused password);
+        // otherwise every typo followed by a sign-in would. Tools rotate their client string
+        // from try to try, so a source is counted with every client it used; logs without
+        // clients put them all in one bucket.
         let mut by_agent: HashMap<Option<Symbol>, Vec<(i64, Symbol)>> = HashMap::new();
         for (source, stats) in sources(state) {
             let failures = stats.password_failures + stats.mfa_failures;
             let mostly_failures = failures > 0
                 && (failures as usize + stats.nonexistent.len() * 2) as f64
                     >= (f64::from(stats.events) * p.min_failure_share).floor();
+            let each_once = stats.failed_accounts.values().all(|&n| n <= 1);
             let got_in = stats.sessions > 0;
+            let others_failed = stats.session_accounts.len() == 1
+                && stats
+                    .failed_accounts
+                    .keys()
+                    .any(|a| !stats.session_accounts.contains(a));
             let strangers = stats.reach.values().all(|r| r.stranger);
             let only_signs_in = stats.kinds & !SIGN_IN == 0;
+            let got_in_explained = others_failed || stats.agents.iter().any(|&a| rare(a));
             if mostly_failures
+                && each_once
                 && only_signs_in
-                && (!got_in || stats.agents.iter().any(|&a| rare(a)))
+                && (!got_in || got_in_explained)
                 && strangers
                 && stats.events <= p.max_events
             {
