@@ -90,8 +90,15 @@ impl Campaign {
     }
 
     /// Adds a source and everything it did, except with accounts whose own place it is
-    /// (sessions on `owners_place_days` days or more).
-    fn absorb(&mut self, source: Symbol, stats: &SourceStats, owners_place_days: u16) {
+    /// (sessions on `owners_place_days` days or more); with `only`, what it did with those
+    /// accounts alone.
+    fn absorb(
+        &mut self,
+        source: Symbol,
+        stats: &SourceStats,
+        owners_place_days: u16,
+        only: Option<&BTreeSet<Symbol>>,
+    ) {
         self.sources.push(source);
         self.kinds |= stats.kinds;
         // A VPN's network is shared by strangers: it says nothing about who else is the
@@ -102,12 +109,12 @@ impl Campaign {
         self.agents.extend(stats.agents.iter().copied());
         self.first_ms = self.first_ms.min(stats.first_ms);
         self.last_ms = self.last_ms.max(stats.last_ms);
-        self.nonexistent.extend(stats.nonexistent.iter().copied());
-        for (&account, reach) in stats
-            .reach
-            .iter()
-            .filter(|(_, r)| !r.owners_place(owners_place_days))
-        {
+        if only.is_none() {
+            self.nonexistent.extend(stats.nonexistent.iter().copied());
+        }
+        for (&account, reach) in stats.reach.iter().filter(|(a, r)| {
+            !r.owners_place(owners_place_days) && only.is_none_or(|only| only.contains(a))
+        }) {
             let entry = self.accounts.entry(account).or_insert((
                 reach.stage,
                 reach.first_ms,
@@ -196,12 +203,34 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             .source(source)
             .is_some_and(|s| s.network == NetworkClass::Egress)
     };
-    let mut suspects: Vec<Symbol> = verdicts
+    // A verdict about a source takes in everything it did; one about an account, what the
+    // source did with that account (a shared address where one account was attacked).
+    let mut named: HashMap<Symbol, BTreeSet<Symbol>> = HashMap::new();
+    let mut whole: std::collections::HashSet<Symbol> = std::collections::HashSet::new();
+    for verdict in verdicts {
+        match verdict.subject {
+            Subject::Source(s) => {
+                whole.insert(s);
+            }
+            Subject::Account {
+                account,
+                source: Some(s),
+            } => {
+                named.entry(s).or_default().insert(account);
+            }
+            Subject::Account { source: None, .. } => {}
+        }
+    }
+    let only = |source: Symbol| {
+        (!whole.contains(&source))
+            .then(|| named.get(&source))
+            .flatten()
+    };
+    let mut suspects: Vec<Symbol> = whole
         .iter()
-        .filter_map(|v| match v.subject {
-            Subject::Source(s) if !own_egress(s) => Some(s),
-            _ => None,
-        })
+        .chain(named.keys())
+        .copied()
+        .filter(|&s| !own_egress(s))
         .collect();
     suspects.sort_unstable();
     suspects.dedup();
@@ -226,7 +255,16 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         let Some(stats) = engine.source(source) else {
             continue;
         };
-        for account in stats.reach.keys().chain(stats.nonexistent.iter()) {
+        let touched: Vec<Symbol> = match only(source) {
+            Some(accounts) => accounts.iter().copied().collect(),
+            None => stats
+                .reach
+                .keys()
+                .chain(stats.nonexistent.iter())
+                .copied()
+                .collect(),
+        };
+        for account in &touched {
             match first_source_of.get(account) {
                 Some(&j) => union(&mut parent, i, j),
                 None => {
@@ -249,15 +287,27 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         agent_sources.get(agent).copied().unwrap_or(0) as f64
             <= p.rare_client_share * total_sources as f64
     };
+    // An address some account keeps coming back to (a VPN exit, a carrier gateway) is shared
+    // with honest people: its clients are theirs as much as the campaign's, so they link
+    // nothing.
+    let shared_exit = |stats: &SourceStats| {
+        stats
+            .reach
+            .values()
+            .any(|r| r.owners_place(p.owners_place_days))
+    };
     // Sources that behave alike (the same kinds of event) and share a rare tool.
     let mut with_tool: HashMap<(&'static str, Symbol), Vec<usize>> = HashMap::new();
     for verdict in verdicts {
-        let Subject::Source(s) = verdict.subject else {
+        let Some(s) = verdict.source() else {
             continue;
         };
         let (Some(stats), Some(&i)) = (engine.source(s), index.get(&s)) else {
             continue;
         };
+        if shared_exit(stats) {
+            continue;
+        }
         for agent in stats.agents.iter().filter(|a| rare(a)) {
             let peers = with_tool.entry((verdict.detector, *agent)).or_default();
             for &j in peers.iter() {
@@ -276,7 +326,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     // Groups a detector formed.
     let mut first_in_group: HashMap<(&'static str, u64), usize> = HashMap::new();
     for verdict in verdicts {
-        if let (Subject::Source(s), Some(group)) = (verdict.subject, verdict.group) {
+        if let (Some(s), Some(group)) = (verdict.source(), verdict.group) {
             let Some(&i) = index.get(&s) else {
                 continue;
             };
@@ -297,14 +347,25 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
                 source,
                 stats,
                 p.owners_place_days,
+                only(source),
             );
         }
     }
-    // What the flagged sources of each campaign do, and when, before quieter ones join.
+    // What the flagged sources of each campaign do, when, from which networks and to whom,
+    // before quieter ones join: evidence for joining comes from what a detector flagged, so
+    // that one address joining never lets the next one in.
     let behaviour: HashMap<usize, u32> = by_root.iter().map(|(root, c)| (*root, c.kinds)).collect();
     let active: HashMap<usize, (i64, i64)> = by_root
         .iter()
         .map(|(root, c)| (*root, (c.first_ms, c.last_ms)))
+        .collect();
+    let networks: HashMap<usize, BTreeSet<u32>> = by_root
+        .iter()
+        .map(|(root, c)| (*root, c.asns.clone()))
+        .collect();
+    let targets: HashMap<usize, BTreeSet<Symbol>> = by_root
+        .iter()
+        .map(|(root, c)| (*root, c.accounts.keys().copied().collect()))
         .collect();
 
     // Addresses no detector flagged that share a campaign's rare tool and only ever came to
@@ -317,6 +378,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         for agent in engine
             .source(source)
             .into_iter()
+            .filter(|s| !shared_exit(s))
             .flat_map(|s| s.agents.iter())
             .filter(|a| rare(a))
         {
@@ -331,6 +393,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             || stats.network == NetworkClass::Egress
             || flagged.contains(&source)
             || !stats.reach.values().all(|r| r.stranger)
+            || shared_exit(stats)
         {
             continue;
         }
@@ -350,59 +413,61 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             .copied()
             .filter(behaves_like)
             .collect();
-        let pick = |keep: &dyn Fn(&Campaign) -> bool| -> Option<usize> {
-            let mut kept = owners.iter().filter(|o| by_root.get(o).is_some_and(keep));
-            let first = *kept.next()?;
-            kept.next().is_none().then_some(first)
+        let shares_targets = |root: &usize| {
+            targets
+                .get(root)
+                .is_some_and(|t| stats.reach.keys().any(|a| t.contains(a)))
         };
         let owner = match owners.len() {
             0 => None,
             1 => owners.first().copied(),
             // Shared targets first; then, of the campaigns active while the source was, the
             // one active the shortest (a three-day stuffing run over a month-long spray).
-            _ => pick(&|c: &Campaign| stats.reach.keys().any(|a| c.accounts.contains_key(a)))
-                .or_else(|| {
-                    owners
+            _ => {
+                let mut sharing = owners.iter().filter(|o| shares_targets(o));
+                match (sharing.next(), sharing.next()) {
+                    (Some(&only), None) => Some(only),
+                    _ => owners
                         .iter()
-                        .filter_map(|o| by_root.get(o).map(|c| (o, c)))
-                        .filter(|(_, c)| {
-                            c.first_ms - slack_ms <= stats.last_ms
-                                && stats.first_ms <= c.last_ms + slack_ms
+                        .filter_map(|o| active.get(o).map(|&window| (*o, window)))
+                        .filter(|&(_, (first, last))| {
+                            first - slack_ms <= stats.last_ms && stats.first_ms <= last + slack_ms
                         })
-                        .min_by_key(|(o, c)| (c.last_ms - c.first_ms, **o))
-                        .map(|(o, _)| *o)
-                }),
+                        .min_by_key(|&(o, (first, last))| (last - first, o))
+                        .map(|(o, _)| o),
+                }
+            }
         };
         // ...and came to accounts the campaign had singled out, or from the networks the
         // campaign is known to use. Where networks say nothing — a campaign already seen on
         // many networks rents proxies, a VPN's network is shared by strangers, a log without
         // AS numbers — only when all it did was within the campaign's active time: a tool
         // and a way of working alone are shared by campaigns months apart.
-        let joins = |root: usize, c: &Campaign| {
-            if stats.reach.keys().any(|a| c.accounts.contains_key(a)) {
+        let joins = |root: usize| {
+            let (Some(targets), Some(networks)) = (targets.get(&root), networks.get(&root)) else {
+                return false;
+            };
+            if stats.reach.keys().any(|a| targets.contains(a)) {
                 return true;
             }
             let asn = stats.asn.filter(|_| stats.network != NetworkClass::Vpn);
             match asn {
-                Some(asn) if c.asns.len() < p.proxy_networks => c.asns.contains(&asn),
+                Some(asn) if networks.len() < p.proxy_networks => networks.contains(&asn),
                 _ => active.get(&root).is_some_and(|&(first, last)| {
                     first - slack_ms <= stats.first_ms && stats.last_ms <= last + slack_ms
                 }),
             }
         };
         if let Some(campaign) = owner
-            .filter(|o| by_root.get(o).is_some_and(|c| joins(*o, c)))
+            .filter(|o| joins(*o))
             .and_then(|o| by_root.get_mut(&o))
         {
-            campaign.absorb(source, stats, p.owners_place_days);
+            campaign.absorb(source, stats, p.owners_place_days, None);
             campaign.detectors.insert("shared_tool");
         }
     }
     for verdict in verdicts {
-        if let Some(&i) = match verdict.subject {
-            Subject::Source(s) => index.get(&s),
-            _ => None,
-        } {
+        if let Some(&i) = verdict.source().and_then(|s| index.get(&s)) {
             let root = find(&mut parent, i);
             if let Some(campaign) = by_root.get_mut(&root) {
                 campaign.detectors.insert(verdict.detector);

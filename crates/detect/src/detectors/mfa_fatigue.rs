@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use forewarn_model::{Kind, Outcome};
 
-use super::{Detector, Verdict};
+use super::{Detector, Subject, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
 use crate::observation::Observation;
@@ -64,7 +64,7 @@ impl Detector for MfaFatigue {
             .failures
             .iter()
             .filter(|(_, f)| f.0 >= self.params.min_failures)
-            .filter_map(|(&(_, source), &(count, first, last, raw))| {
+            .filter_map(|(&(account, source), &(count, first, last, raw))| {
                 let mut verdict = Verdict::for_source(
                     self.name(),
                     &["T1621"],
@@ -73,6 +73,12 @@ impl Detector for MfaFatigue {
                     0.85,
                     vec![("mfa_failures", f64::from(count))],
                 )?;
+                // About the account prompted: the address may be a VPN exit shared with
+                // honest people, whose sign-ins are not the campaign's.
+                verdict.subject = Subject::Account {
+                    account,
+                    source: Some(source),
+                };
                 verdict.first_ms = first;
                 verdict.last_ms = last;
                 verdict.evidence.insert(0, raw);

@@ -85,6 +85,14 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// The source address the verdict is about or names.
+    pub fn source(&self) -> Option<Symbol> {
+        match self.subject {
+            Subject::Source(s) => Some(s),
+            Subject::Account { source, .. } => source,
+        }
+    }
+
     fn for_source(
         detector: &'static str,
         techniques: &'static [&'static str],
