@@ -9,7 +9,7 @@ use crate::allowlist::NetworkClass;
 use crate::detectors::{Subject, Verdict};
 use crate::engine::Engine;
 use crate::intern::Symbol;
-use crate::observation::SourceStats;
+use crate::observation::{Reach, SourceStats};
 
 /// How far a campaign got with an account; cumulative (DESIGN.md, "Stages").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -109,9 +109,13 @@ impl Campaign {
         self.agents.extend(stats.agents.iter().copied());
         self.first_ms = self.first_ms.min(stats.first_ms);
         self.last_ms = self.last_ms.max(stats.last_ms);
-        if only.is_none() {
-            self.nonexistent.extend(stats.nonexistent.iter().copied());
-        }
+        self.nonexistent.extend(
+            stats
+                .nonexistent
+                .iter()
+                .filter(|a| only.is_none_or(|only| only.contains(a)))
+                .copied(),
+        );
         for (&account, reach) in stats.reach.iter().filter(|(a, r)| {
             !r.owners_place(owners_place_days) && only.is_none_or(|only| only.contains(a))
         }) {
@@ -298,10 +302,15 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     };
     // Sources that behave alike (the same kinds of event) and share a rare tool.
     let mut with_tool: HashMap<(&'static str, Symbol), Vec<usize>> = HashMap::new();
+    let mut seen: std::collections::HashSet<(&'static str, Symbol)> =
+        std::collections::HashSet::new();
     for verdict in verdicts {
         let Some(s) = verdict.source() else {
             continue;
         };
+        if !seen.insert((verdict.detector, s)) {
+            continue;
+        }
         let (Some(stats), Some(&i)) = (engine.source(s), index.get(&s)) else {
             continue;
         };
@@ -389,24 +398,52 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     let flagged: std::collections::HashSet<Symbol> = suspects.iter().copied().collect();
     for (source, stats) in engine.state().source_stats.iter().enumerate() {
         let source = source as Symbol;
-        if stats.events == 0
-            || stats.network == NetworkClass::Egress
-            || flagged.contains(&source)
-            || !stats.reach.values().all(|r| r.stranger)
-            || shared_exit(stats)
-        {
+        if stats.events == 0 || stats.network == NetworkClass::Egress || flagged.contains(&source) {
             continue;
         }
+        // At an address people come back to (a home router rented out as a proxy, a carrier
+        // gateway), only the accounts reached with a campaign's tool can be the campaign's;
+        // elsewhere, everything the address did.
+        let shared = shared_exit(stats);
+        let part: BTreeMap<Symbol, &Reach> = stats
+            .reach
+            .iter()
+            .filter(|(_, r)| !shared || r.agent.is_some_and(|a| tool_owners.contains_key(&a)))
+            .map(|(&a, r)| (a, r))
+            .collect();
+        if (shared && part.is_empty()) || !part.values().all(|r| r.stranger) {
+            continue;
+        }
+        let (first_ms, last_ms) = if shared {
+            (
+                part.values()
+                    .map(|r| r.first_ms)
+                    .min()
+                    .unwrap_or(stats.first_ms),
+                part.values()
+                    .map(|r| r.last_ms)
+                    .max()
+                    .unwrap_or(stats.last_ms),
+            )
+        } else {
+            (stats.first_ms, stats.last_ms)
+        };
         // ...and approaches accounts the way the campaign's own sources do (a probing address
-        // is not a proxy's). What it did once in does not count: takeovers look alike.
+        // is not a proxy's). What it did once in does not count: takeovers look alike. (At a
+        // shared address the kinds of event are everyone's: the tool decides.)
         let approach = stats.kinds & APPROACH;
         let behaves_like = |root: &usize| {
             let kinds = behaviour.get(root).copied().unwrap_or(0);
-            f64::from((approach & kinds).count_ones())
-                >= p.min_approach_overlap * f64::from(approach.count_ones())
+            shared
+                || f64::from((approach & kinds).count_ones())
+                    >= p.min_approach_overlap * f64::from(approach.count_ones())
         };
-        let owners: BTreeSet<usize> = stats
-            .agents
+        let tools: Vec<Symbol> = if shared {
+            part.values().filter_map(|r| r.agent).collect()
+        } else {
+            stats.agents.clone()
+        };
+        let owners: BTreeSet<usize> = tools
             .iter()
             .filter_map(|a| tool_owners.get(a))
             .flatten()
@@ -416,7 +453,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         let shares_targets = |root: &usize| {
             targets
                 .get(root)
-                .is_some_and(|t| stats.reach.keys().any(|a| t.contains(a)))
+                .is_some_and(|t| part.keys().any(|a| t.contains(a)))
         };
         let owner = match owners.len() {
             0 => None,
@@ -431,7 +468,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
                         .iter()
                         .filter_map(|o| active.get(o).map(|&window| (*o, window)))
                         .filter(|&(_, (first, last))| {
-                            first - slack_ms <= stats.last_ms && stats.first_ms <= last + slack_ms
+                            first - slack_ms <= last_ms && first_ms <= last + slack_ms
                         })
                         .min_by_key(|&(o, (first, last))| (last - first, o))
                         .map(|(o, _)| o),
@@ -444,25 +481,29 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         // AS numbers — only when all it did was within the campaign's active time: a tool
         // and a way of working alone are shared by campaigns months apart.
         let joins = |root: usize| {
-            let (Some(targets), Some(networks)) = (targets.get(&root), networks.get(&root)) else {
-                return false;
-            };
-            if stats.reach.keys().any(|a| targets.contains(a)) {
+            if shares_targets(&root) {
                 return true;
             }
             let asn = stats.asn.filter(|_| stats.network != NetworkClass::Vpn);
             match asn {
-                Some(asn) if networks.len() < p.proxy_networks => networks.contains(&asn),
+                Some(asn)
+                    if networks
+                        .get(&root)
+                        .is_some_and(|n| n.len() < p.proxy_networks) =>
+                {
+                    networks.get(&root).is_some_and(|n| n.contains(&asn))
+                }
                 _ => active.get(&root).is_some_and(|&(first, last)| {
-                    first - slack_ms <= stats.first_ms && stats.last_ms <= last + slack_ms
+                    first - slack_ms <= first_ms && last_ms <= last + slack_ms
                 }),
             }
         };
+        let only: Option<BTreeSet<Symbol>> = shared.then(|| part.keys().copied().collect());
         if let Some(campaign) = owner
             .filter(|o| joins(*o))
             .and_then(|o| by_root.get_mut(&o))
         {
-            campaign.absorb(source, stats, p.owners_place_days, None);
+            campaign.absorb(source, stats, p.owners_place_days, only.as_ref());
             campaign.detectors.insert("shared_tool");
         }
     }

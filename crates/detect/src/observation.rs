@@ -57,6 +57,9 @@ pub struct Reach {
     pub last_ms: i64,
     /// The event that reached the stage.
     pub evidence: RawRef,
+    /// The client of the first event with the account, else of the event that reached the
+    /// stage: at an address several people share, which of them came to this account.
+    pub agent: Option<Symbol>,
     /// The account had never signed in from this source when it first came.
     pub stranger: bool,
     /// Days with a session granted from here, and the last such day: an owner signs in from
@@ -147,6 +150,7 @@ impl SourceStats {
                 if stage > r.stage {
                     r.stage = stage;
                     r.evidence = o.raw;
+                    r.agent = r.agent.or(o.agent);
                 }
             })
             .or_insert(Reach {
@@ -154,6 +158,7 @@ impl SourceStats {
                 first_ms: o.time_ms,
                 last_ms: o.time_ms,
                 evidence: o.raw,
+                agent: o.agent,
                 stranger,
                 session_days: 0,
                 last_session_day: i64::MIN,

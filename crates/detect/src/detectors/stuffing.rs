@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use forewarn_model::Kind;
 
-use super::{rare_clients, sources, Detector, Verdict};
+use super::{rare_clients, sources, Detector, Subject, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
 
@@ -146,23 +146,48 @@ impl Detector for Stuffing {
         }
         // Runs of different clients at the same time are one operation rotating its tools.
         runs.sort_unstable_by_key(|r| r.0);
+        let mut groups: Vec<(i64, i64, Vec<Symbol>)> = Vec::new();
+        for (first, last, members) in runs {
+            match groups.last_mut() {
+                Some(group) if first <= group.1 => {
+                    group.1 = group.1.max(last);
+                    group.2.extend(members);
+                }
+                _ => groups.push((first, last, members)),
+            }
+        }
+        // A proxy exit is often someone's home: what it did outside the run is not the run's.
+        // One verdict per account it tried during the run (from the run's first source to
+        // its last, give or take a gap), and per identifier that names no account.
         let mut verdicts = Vec::new();
         let mut flagged = std::collections::HashSet::new();
-        let mut group = 0u64;
-        let mut group_end = i64::MIN;
-        for (first, last, members) in runs {
-            if first > group_end {
-                group += 1;
-            }
-            group_end = group_end.max(last);
+        for (number, (first, last, members)) in groups.into_iter().enumerate() {
+            let during = |ms: i64| first - max_gap_ms <= ms && ms <= last + max_gap_ms;
             for source in members {
                 if !flagged.insert(source) {
                     continue;
                 }
-                if let Some(mut verdict) =
+                let Some(stats) = state.source(source) else {
+                    continue;
+                };
+                let Some(verdict) =
                     Verdict::for_source(self.name(), &["T1110.004"], source, state, 0.7, vec![])
-                {
-                    verdict.group = Some(group);
+                else {
+                    continue;
+                };
+                let accounts = stats
+                    .reach
+                    .iter()
+                    .filter(|(_, r)| during(r.first_ms))
+                    .map(|(&a, _)| a)
+                    .chain(stats.nonexistent.iter().copied());
+                for account in accounts {
+                    let mut verdict = verdict.clone();
+                    verdict.subject = Subject::Account {
+                        account,
+                        source: Some(source),
+                    };
+                    verdict.group = Some(number as u64 + 1);
                     verdicts.push(verdict);
                 }
             }
