@@ -1,6 +1,6 @@
 //! Stages, and campaigns made of the sources the detectors suspect.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use forewarn_model::{Kind, Outcome, RawRef};
 use serde::Serialize;
@@ -210,7 +210,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     // A verdict about a source takes in everything it did; one about an account, what the
     // source did with that account (a shared address where one account was attacked).
     let mut named: HashMap<Symbol, BTreeSet<Symbol>> = HashMap::new();
-    let mut whole: std::collections::HashSet<Symbol> = std::collections::HashSet::new();
+    let mut whole: HashSet<Symbol> = HashSet::new();
     for verdict in verdicts {
         match verdict.subject {
             Subject::Source(s) => {
@@ -291,19 +291,11 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         agent_sources.get(agent).copied().unwrap_or(0) as f64
             <= p.rare_client_share * total_sources as f64
     };
-    // An address some account keeps coming back to (a VPN exit, a carrier gateway) is shared
-    // with honest people: its clients are theirs as much as the campaign's, so they link
-    // nothing.
-    let shared_exit = |stats: &SourceStats| {
-        stats
-            .reach
-            .values()
-            .any(|r| r.owners_place(p.owners_place_days))
-    };
+    // An address shared with honest people: its clients link nothing.
+    let shared_exit = |stats: &SourceStats| shared_exit(stats, p.owners_place_days);
     // Sources that behave alike (the same kinds of event) and share a rare tool.
     let mut with_tool: HashMap<(&'static str, Symbol), Vec<usize>> = HashMap::new();
-    let mut seen: std::collections::HashSet<(&'static str, Symbol)> =
-        std::collections::HashSet::new();
+    let mut seen: HashSet<(&'static str, Symbol)> = HashSet::new();
     for verdict in verdicts {
         let Some(s) = verdict.source() else {
             continue;
@@ -360,27 +352,10 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             );
         }
     }
-    // What the flagged sources of each campaign do, when, from which networks and to whom,
-    // before quieter ones join: evidence for joining comes from what a detector flagged, so
-    // that one address joining never lets the next one in.
-    let behaviour: HashMap<usize, u32> = by_root.iter().map(|(root, c)| (*root, c.kinds)).collect();
-    let active: HashMap<usize, (i64, i64)> = by_root
+    let flagged_view: HashMap<usize, Flagged> = by_root
         .iter()
-        .map(|(root, c)| (*root, (c.first_ms, c.last_ms)))
+        .map(|(&root, c)| (root, Flagged::of(c)))
         .collect();
-    let networks: HashMap<usize, BTreeSet<u32>> = by_root
-        .iter()
-        .map(|(root, c)| (*root, c.asns.clone()))
-        .collect();
-    let targets: HashMap<usize, BTreeSet<Symbol>> = by_root
-        .iter()
-        .map(|(root, c)| (*root, c.accounts.keys().copied().collect()))
-        .collect();
-
-    // Addresses no detector flagged that share a campaign's rare tool and only ever came to
-    // accounts as strangers: the campaign's quieter addresses (an attack address that probed
-    // too little to stand out on its own, a proxy whose one try worked).
-    // A tool several campaigns use is settled by shared targets, then by time.
     let mut tool_owners: HashMap<Symbol, BTreeSet<usize>> = HashMap::new();
     for (i, &source) in suspects.iter().enumerate() {
         let root = find(&mut parent, i);
@@ -394,8 +369,76 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             tool_owners.entry(*agent).or_default().insert(root);
         }
     }
+    let flagged: HashSet<Symbol> = suspects.iter().copied().collect();
+    join_quieter(engine, &mut by_root, &flagged_view, &tool_owners, &flagged);
+    for verdict in verdicts {
+        if let Some(&i) = verdict.source().and_then(|s| index.get(&s)) {
+            let root = find(&mut parent, i);
+            if let Some(campaign) = by_root.get_mut(&root) {
+                campaign.detectors.insert(verdict.detector);
+                campaign
+                    .techniques
+                    .extend(verdict.techniques.iter().copied());
+            }
+        }
+    }
+    let mut campaigns: Vec<Campaign> = by_root.into_values().collect();
+    campaigns.sort_by_key(|c| (c.first_ms, c.sources.first().copied()));
+    for (i, campaign) in campaigns.iter_mut().enumerate() {
+        campaign.id = format!("campaign-{}", i + 1);
+        campaign.sources.sort_unstable();
+    }
+    campaigns
+}
+
+/// What a campaign's flagged sources showed before any quieter address joined: evidence for
+/// joining comes from what a detector flagged, so that one address joining never lets the
+/// next one in.
+struct Flagged {
+    /// Which kinds of event (one bit per kind).
+    kinds: u32,
+    first_ms: i64,
+    last_ms: i64,
+    asns: BTreeSet<u32>,
+    accounts: BTreeSet<Symbol>,
+}
+
+impl Flagged {
+    fn of(c: &Campaign) -> Self {
+        Flagged {
+            kinds: c.kinds,
+            first_ms: c.first_ms,
+            last_ms: c.last_ms,
+            asns: c.asns.clone(),
+            accounts: c.accounts.keys().copied().collect(),
+        }
+    }
+}
+
+/// An address some account keeps coming back to (a VPN exit, a carrier gateway, a home router
+/// rented out as a proxy) is shared with honest people: its clients are theirs as much as a
+/// campaign's.
+fn shared_exit(stats: &SourceStats, owners_place_days: u16) -> bool {
+    stats
+        .reach
+        .values()
+        .any(|r| r.owners_place(owners_place_days))
+}
+
+/// Addresses no detector flagged that share a campaign's rare tool and only ever came to
+/// accounts as strangers: the campaign's quieter addresses (an attack address that probed too
+/// little to stand out on its own, a proxy whose one try worked). A tool several campaigns use
+/// is settled by shared targets, then by time. `tool_owners`: client → campaigns whose flagged
+/// sources used it; `shown`: what those sources showed.
+fn join_quieter(
+    engine: &Engine,
+    by_root: &mut BTreeMap<usize, Campaign>,
+    shown: &HashMap<usize, Flagged>,
+    tool_owners: &HashMap<Symbol, BTreeSet<usize>>,
+    flagged: &HashSet<Symbol>,
+) {
+    let p = &engine.config().campaigns;
     let slack_ms = i64::from(p.time_slack_seconds) * 1000;
-    let flagged: std::collections::HashSet<Symbol> = suspects.iter().copied().collect();
     for (source, stats) in engine.state().source_stats.iter().enumerate() {
         let source = source as Symbol;
         if stats.events == 0 || stats.network == NetworkClass::Egress || flagged.contains(&source) {
@@ -404,7 +447,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         // At an address people come back to (a home router rented out as a proxy, a carrier
         // gateway), only the accounts reached with a campaign's tool can be the campaign's;
         // elsewhere, everything the address did.
-        let shared = shared_exit(stats);
+        let shared = shared_exit(stats, p.owners_place_days);
         let part: BTreeMap<Symbol, &Reach> = stats
             .reach
             .iter()
@@ -433,7 +476,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         // shared address the kinds of event are everyone's: the tool decides.)
         let approach = stats.kinds & APPROACH;
         let behaves_like = |root: &usize| {
-            let kinds = behaviour.get(root).copied().unwrap_or(0);
+            let kinds = shown.get(root).map_or(0, |c| c.kinds);
             shared
                 || f64::from((approach & kinds).count_ones())
                     >= p.min_approach_overlap * f64::from(approach.count_ones())
@@ -451,9 +494,9 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             .filter(behaves_like)
             .collect();
         let shares_targets = |root: &usize| {
-            targets
+            shown
                 .get(root)
-                .is_some_and(|t| part.keys().any(|a| t.contains(a)))
+                .is_some_and(|c| part.keys().any(|a| c.accounts.contains(a)))
         };
         let owner = match owners.len() {
             0 => None,
@@ -466,7 +509,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
                     (Some(&only), None) => Some(only),
                     _ => owners
                         .iter()
-                        .filter_map(|o| active.get(o).map(|&window| (*o, window)))
+                        .filter_map(|o| shown.get(o).map(|c| (*o, (c.first_ms, c.last_ms))))
                         .filter(|&(_, (first, last))| {
                             first - slack_ms <= last_ms && first_ms <= last + slack_ms
                         })
@@ -476,7 +519,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             }
         };
         // ...and came to accounts the campaign had singled out, or from the networks the
-        // campaign is known to use. Where networks say nothing — a campaign already seen on
+        // campaign is known to use. Where networks say nothing — a campaign already shown on
         // many networks rents proxies, a VPN's network is shared by strangers, a log without
         // AS numbers — only when all it did was within the campaign's active time: a tool
         // and a way of working alone are shared by campaigns months apart.
@@ -487,14 +530,14 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             let asn = stats.asn.filter(|_| stats.network != NetworkClass::Vpn);
             match asn {
                 Some(asn)
-                    if networks
+                    if shown
                         .get(&root)
-                        .is_some_and(|n| n.len() < p.proxy_networks) =>
+                        .is_some_and(|c| c.asns.len() < p.proxy_networks) =>
                 {
-                    networks.get(&root).is_some_and(|n| n.contains(&asn))
+                    shown.get(&root).is_some_and(|c| c.asns.contains(&asn))
                 }
-                _ => active.get(&root).is_some_and(|&(first, last)| {
-                    first - slack_ms <= first_ms && last_ms <= last + slack_ms
+                _ => shown.get(&root).is_some_and(|c| {
+                    c.first_ms - slack_ms <= first_ms && last_ms <= c.last_ms + slack_ms
                 }),
             }
         };
@@ -507,22 +550,4 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             campaign.detectors.insert("shared_tool");
         }
     }
-    for verdict in verdicts {
-        if let Some(&i) = verdict.source().and_then(|s| index.get(&s)) {
-            let root = find(&mut parent, i);
-            if let Some(campaign) = by_root.get_mut(&root) {
-                campaign.detectors.insert(verdict.detector);
-                campaign
-                    .techniques
-                    .extend(verdict.techniques.iter().copied());
-            }
-        }
-    }
-    let mut campaigns: Vec<Campaign> = by_root.into_values().collect();
-    campaigns.sort_by_key(|c| (c.first_ms, c.sources.first().copied()));
-    for (i, campaign) in campaigns.iter_mut().enumerate() {
-        campaign.id = format!("campaign-{}", i + 1);
-        campaign.sources.sort_unstable();
-    }
-    campaigns
 }
