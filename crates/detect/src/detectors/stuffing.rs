@@ -1,9 +1,13 @@
-//! Credential stuffing through proxies: each address tries one or two breached credentials
-//! and nothing else, so no address stands out; together, hundreds of such addresses with the
-//! same client in the same days do.
+//! Credential stuffing through proxies (T1110.004): each address tries one or two breached
+//! credentials, each once, and nothing else, so no address stands out; together, dozens to
+//! thousands of such addresses with the same clients in the same days do. Signals: the
+//! sources of the run; each verdict names one account (or identifier naming none) a source
+//! tried during the run — a residential proxy is often someone's home, and what the household
+//! does there outside the run is not the campaign's.
 //!
 //! Honest sources that fail also succeed (the typo, then the right password), and a person's
-//! failures come from places they sign in from.
+//! failures come from places they sign in from. Known false positives: a new release of a rare
+//! client whose users all mistype on first use, from new places, in the same days.
 
 use std::collections::HashMap;
 
