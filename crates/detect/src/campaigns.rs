@@ -207,22 +207,21 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             .source(source)
             .is_some_and(|s| s.network == NetworkClass::Egress)
     };
-    // A verdict about a source takes in everything it did; one about an account, what the
-    // source did with that account (a shared address where one account was attacked).
+    // A verdict about a source takes in everything it did, or the accounts it names (a shared
+    // address where some accounts were attacked). Verdicts about an account are not about
+    // the campaign's sources: `accounts` weighs them.
     let mut named: HashMap<Symbol, BTreeSet<Symbol>> = HashMap::new();
     let mut whole: HashSet<Symbol> = HashSet::new();
     for verdict in verdicts {
-        match verdict.subject {
-            Subject::Source(s) => {
+        if let Subject::Source(s) = verdict.subject {
+            if verdict.accounts.is_empty() {
                 whole.insert(s);
+            } else {
+                named
+                    .entry(s)
+                    .or_default()
+                    .extend(verdict.accounts.iter().copied());
             }
-            Subject::Account {
-                account,
-                source: Some(s),
-            } => {
-                named.entry(s).or_default().insert(account);
-            }
-            Subject::Account { source: None, .. } => {}
         }
     }
     let only = |source: Symbol| {
@@ -297,7 +296,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     let mut with_tool: HashMap<(&'static str, Symbol), Vec<usize>> = HashMap::new();
     let mut seen: HashSet<(&'static str, Symbol)> = HashSet::new();
     for verdict in verdicts {
-        let Some(s) = verdict.source() else {
+        let Subject::Source(s) = verdict.subject else {
             continue;
         };
         if !seen.insert((verdict.detector, s)) {
@@ -327,7 +326,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     // Groups a detector formed.
     let mut first_in_group: HashMap<(&'static str, u64), usize> = HashMap::new();
     for verdict in verdicts {
-        if let (Some(s), Some(group)) = (verdict.source(), verdict.group) {
+        if let (Subject::Source(s), Some(group)) = (verdict.subject, verdict.group) {
             let Some(&i) = index.get(&s) else {
                 continue;
             };
@@ -372,7 +371,10 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     let flagged: HashSet<Symbol> = suspects.iter().copied().collect();
     join_quieter(engine, &mut by_root, &flagged_view, &tool_owners, &flagged);
     for verdict in verdicts {
-        if let Some(&i) = verdict.source().and_then(|s| index.get(&s)) {
+        let Subject::Source(s) = verdict.subject else {
+            continue;
+        };
+        if let Some(&i) = index.get(&s) {
             let root = find(&mut parent, i);
             if let Some(campaign) = by_root.get_mut(&root) {
                 campaign.detectors.insert(verdict.detector);

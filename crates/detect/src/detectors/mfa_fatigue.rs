@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use forewarn_model::{Kind, Outcome};
 
-use super::{Detector, Subject, Verdict};
+use super::{Detector, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
 use crate::observation::Observation;
@@ -73,12 +73,9 @@ impl Detector for MfaFatigue {
                     0.85,
                     vec![("mfa_failures", f64::from(count))],
                 )?;
-                // About the account prompted: the address may be a VPN exit shared with
-                // honest people, whose sign-ins are not the campaign's.
-                verdict.subject = Subject::Account {
-                    account,
-                    source: Some(source),
-                };
+                // It stands for the account prompted: the address may be a VPN exit shared
+                // with honest people, whose sign-ins are not the campaign's.
+                verdict.accounts = vec![account];
                 verdict.first_ms = first;
                 verdict.last_ms = last;
                 verdict.evidence.insert(0, raw);

@@ -82,17 +82,13 @@ pub struct Verdict {
     pub evidence: Vec<RawRef>,
     pub first_ms: i64,
     pub last_ms: i64,
+    /// For a verdict about a source, the accounts (and identifiers naming none) it stands
+    /// for when that is not everything the source did: a stuffing proxy that is someone's
+    /// home, a VPN exit where one account was bombed with prompts. Empty: everything.
+    pub accounts: Vec<Symbol>,
 }
 
 impl Verdict {
-    /// The source address the verdict is about or names.
-    pub fn source(&self) -> Option<Symbol> {
-        match self.subject {
-            Subject::Source(s) => Some(s),
-            Subject::Account { source, .. } => source,
-        }
-    }
-
     fn for_source(
         detector: &'static str,
         techniques: &'static [&'static str],
@@ -112,6 +108,7 @@ impl Verdict {
             evidence: stats.evidence.clone(),
             first_ms: stats.first_ms,
             last_ms: stats.last_ms,
+            accounts: Vec::new(),
         })
     }
 }

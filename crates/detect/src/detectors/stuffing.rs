@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use forewarn_model::Kind;
 
-use super::{rare_clients, sources, Detector, Subject, Verdict};
+use super::{rare_clients, sources, Detector, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
 
@@ -161,8 +161,9 @@ impl Detector for Stuffing {
             }
         }
         // A proxy exit is often someone's home: what it did outside the run is not the run's.
-        // One verdict per account it tried during the run (from the run's first source to
-        // its last, give or take a gap), and per identifier that names no account.
+        // Each verdict stands for the accounts its source tried during the run (from the
+        // run's first source to its last, give or take a gap) and the identifiers that name
+        // no account.
         let mut verdicts = Vec::new();
         let mut flagged = std::collections::HashSet::new();
         for (number, (first, last, members)) in groups.into_iter().enumerate() {
@@ -174,26 +175,21 @@ impl Detector for Stuffing {
                 let Some(stats) = state.source(source) else {
                     continue;
                 };
-                let Some(verdict) =
+                let Some(mut verdict) =
                     Verdict::for_source(self.name(), &["T1110.004"], source, state, 0.7, vec![])
                 else {
                     continue;
                 };
-                let accounts = stats
+                verdict.accounts = stats
                     .reach
                     .iter()
                     .filter(|(_, r)| during(r.first_ms))
                     .map(|(&a, _)| a)
-                    .chain(stats.nonexistent.iter().copied());
-                for account in accounts {
-                    let mut verdict = verdict.clone();
-                    verdict.subject = Subject::Account {
-                        account,
-                        source: Some(source),
-                    };
-                    verdict.group = Some(number as u64 + 1);
-                    verdicts.push(verdict);
-                }
+                    .chain(stats.nonexistent.iter().copied())
+                    .collect();
+                verdict.accounts.sort_unstable();
+                verdict.group = Some(number as u64 + 1);
+                verdicts.push(verdict);
             }
         }
         verdicts.sort_by_key(|v| (v.first_ms, v.group));
