@@ -172,6 +172,7 @@ mod tests {
             first_ms: 10,
             last_ms: 20,
             related_accounts: vec![],
+            accounts: Vec::new(),
         }
     }
 

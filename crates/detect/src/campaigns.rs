@@ -1,6 +1,6 @@
 //! Stages, and campaigns made of the sources the detectors suspect.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use forewarn_model::{Kind, Outcome, RawRef};
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use crate::allowlist::NetworkClass;
 use crate::detectors::{Subject, Verdict};
 use crate::engine::Engine;
 use crate::intern::Symbol;
-use crate::observation::SourceStats;
+use crate::observation::{Reach, SourceStats};
 
 /// How far a campaign got with an account; cumulative (DESIGN.md, "Stages").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -90,8 +90,15 @@ impl Campaign {
     }
 
     /// Adds a source and everything it did, except with accounts whose own place it is
-    /// (sessions on `owners_place_days` days or more).
-    fn absorb(&mut self, source: Symbol, stats: &SourceStats, owners_place_days: u16) {
+    /// (sessions on `owners_place_days` days or more); with `only`, what it did with those
+    /// accounts alone.
+    fn absorb(
+        &mut self,
+        source: Symbol,
+        stats: &SourceStats,
+        owners_place_days: u16,
+        only: Option<&BTreeSet<Symbol>>,
+    ) {
         self.sources.push(source);
         self.kinds |= stats.kinds;
         // A VPN's network is shared by strangers: it says nothing about who else is the
@@ -102,12 +109,16 @@ impl Campaign {
         self.agents.extend(stats.agents.iter().copied());
         self.first_ms = self.first_ms.min(stats.first_ms);
         self.last_ms = self.last_ms.max(stats.last_ms);
-        self.nonexistent.extend(stats.nonexistent.iter().copied());
-        for (&account, reach) in stats
-            .reach
-            .iter()
-            .filter(|(_, r)| !r.owners_place(owners_place_days))
-        {
+        self.nonexistent.extend(
+            stats
+                .nonexistent
+                .iter()
+                .filter(|a| only.is_none_or(|only| only.contains(a)))
+                .copied(),
+        );
+        for (&account, reach) in stats.reach.iter().filter(|(a, r)| {
+            !r.owners_place(owners_place_days) && only.is_none_or(|only| only.contains(a))
+        }) {
             let entry = self.accounts.entry(account).or_insert((
                 reach.stage,
                 reach.first_ms,
@@ -143,8 +154,9 @@ pub struct Params {
     /// used by far more sources; an attack tool by a few of them.
     pub rare_client_share: f64,
     /// Share of event kinds two flagged sources with the same rare client must have in
-    /// common to be one campaign (0..1, shared kinds over kinds of either). 0.5: one tool
-    /// used two ways (probing and spraying) is likely two operations.
+    /// common to be one campaign (0..1, shared kinds over the kinds of the one that did
+    /// fewer). 0.5: an operation's quieter address does part of what its busiest one does;
+    /// one tool used two ways (probing and spraying) is likely two operations.
     pub min_alike: f64,
     /// Share of an unflagged address's ways of approaching accounts (lookup, password, MFA,
     /// recovery start, code sent) that the campaign's flagged sources also use, at least, for
@@ -195,12 +207,33 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             .source(source)
             .is_some_and(|s| s.network == NetworkClass::Egress)
     };
-    let mut suspects: Vec<Symbol> = verdicts
+    // A verdict about a source takes in everything it did, or the accounts it names (a shared
+    // address where some accounts were attacked). Verdicts about an account are not about
+    // the campaign's sources: `accounts` weighs them.
+    let mut named: HashMap<Symbol, BTreeSet<Symbol>> = HashMap::new();
+    let mut whole: HashSet<Symbol> = HashSet::new();
+    for verdict in verdicts {
+        if let Subject::Source(s) = verdict.subject {
+            if verdict.accounts.is_empty() {
+                whole.insert(s);
+            } else {
+                named
+                    .entry(s)
+                    .or_default()
+                    .extend(verdict.accounts.iter().copied());
+            }
+        }
+    }
+    let only = |source: Symbol| {
+        (!whole.contains(&source))
+            .then(|| named.get(&source))
+            .flatten()
+    };
+    let mut suspects: Vec<Symbol> = whole
         .iter()
-        .filter_map(|v| match v.subject {
-            Subject::Source(s) if !own_egress(s) => Some(s),
-            _ => None,
-        })
+        .chain(named.keys())
+        .copied()
+        .filter(|&s| !own_egress(s))
         .collect();
     suspects.sort_unstable();
     suspects.dedup();
@@ -225,7 +258,16 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         let Some(stats) = engine.source(source) else {
             continue;
         };
-        for account in stats.reach.keys().chain(stats.nonexistent.iter()) {
+        let touched: Vec<Symbol> = match only(source) {
+            Some(accounts) => accounts.iter().copied().collect(),
+            None => stats
+                .reach
+                .keys()
+                .chain(stats.nonexistent.iter())
+                .copied()
+                .collect(),
+        };
+        for account in &touched {
             match first_source_of.get(account) {
                 Some(&j) => union(&mut parent, i, j),
                 None => {
@@ -248,15 +290,24 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         agent_sources.get(agent).copied().unwrap_or(0) as f64
             <= p.rare_client_share * total_sources as f64
     };
+    // An address shared with honest people: its clients link nothing.
+    let shared_exit = |stats: &SourceStats| shared_exit(stats, p.owners_place_days);
     // Sources that behave alike (the same kinds of event) and share a rare tool.
     let mut with_tool: HashMap<(&'static str, Symbol), Vec<usize>> = HashMap::new();
+    let mut seen: HashSet<(&'static str, Symbol)> = HashSet::new();
     for verdict in verdicts {
         let Subject::Source(s) = verdict.subject else {
             continue;
         };
+        if !seen.insert((verdict.detector, s)) {
+            continue;
+        }
         let (Some(stats), Some(&i)) = (engine.source(s), index.get(&s)) else {
             continue;
         };
+        if shared_exit(stats) {
+            continue;
+        }
         for agent in stats.agents.iter().filter(|a| rare(a)) {
             let peers = with_tool.entry((verdict.detector, *agent)).or_default();
             for &j in peers.iter() {
@@ -299,99 +350,34 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
                 source,
                 stats,
                 p.owners_place_days,
+                only(source),
             );
         }
     }
-    // What the flagged sources of each campaign do, before quieter ones join.
-    let behaviour: HashMap<usize, u32> = by_root.iter().map(|(root, c)| (*root, c.kinds)).collect();
-
-    // Addresses no detector flagged that share a campaign's rare tool and only ever came to
-    // accounts as strangers: the campaign's quieter addresses (an attack address that probed
-    // too little to stand out on its own, a proxy whose one try worked).
-    // A tool several campaigns use is settled by shared targets, then by time.
+    let flagged_view: HashMap<usize, Flagged> = by_root
+        .iter()
+        .map(|(&root, c)| (root, Flagged::of(c)))
+        .collect();
     let mut tool_owners: HashMap<Symbol, BTreeSet<usize>> = HashMap::new();
     for (i, &source) in suspects.iter().enumerate() {
         let root = find(&mut parent, i);
         for agent in engine
             .source(source)
             .into_iter()
+            .filter(|s| !shared_exit(s))
             .flat_map(|s| s.agents.iter())
             .filter(|a| rare(a))
         {
             tool_owners.entry(*agent).or_default().insert(root);
         }
     }
-    let slack_ms = i64::from(p.time_slack_seconds) * 1000;
-    let flagged: std::collections::HashSet<Symbol> = suspects.iter().copied().collect();
-    for (source, stats) in engine.state().source_stats.iter().enumerate() {
-        let source = source as Symbol;
-        if stats.events == 0
-            || stats.network == NetworkClass::Egress
-            || flagged.contains(&source)
-            || !stats.reach.values().all(|r| r.stranger)
-        {
-            continue;
-        }
-        // ...and approaches accounts the way the campaign's own sources do (a probing address
-        // is not a proxy's). What it did once in does not count: takeovers look alike.
-        let approach = stats.kinds & APPROACH;
-        let behaves_like = |root: &usize| {
-            let kinds = behaviour.get(root).copied().unwrap_or(0);
-            f64::from((approach & kinds).count_ones())
-                >= p.min_approach_overlap * f64::from(approach.count_ones())
-        };
-        let owners: BTreeSet<usize> = stats
-            .agents
-            .iter()
-            .filter_map(|a| tool_owners.get(a))
-            .flatten()
-            .copied()
-            .filter(behaves_like)
-            .collect();
-        let pick = |keep: &dyn Fn(&Campaign) -> bool| -> Option<usize> {
-            let mut kept = owners.iter().filter(|o| by_root.get(o).is_some_and(keep));
-            let first = *kept.next()?;
-            kept.next().is_none().then_some(first)
-        };
-        let owner = match owners.len() {
-            0 => None,
-            1 => owners.first().copied(),
-            // Shared targets first; then, of the campaigns active while the source was, the
-            // one active the shortest (a three-day stuffing run over a month-long spray).
-            _ => pick(&|c: &Campaign| stats.reach.keys().any(|a| c.accounts.contains_key(a)))
-                .or_else(|| {
-                    owners
-                        .iter()
-                        .filter_map(|o| by_root.get(o).map(|c| (o, c)))
-                        .filter(|(_, c)| {
-                            c.first_ms - slack_ms <= stats.last_ms
-                                && stats.first_ms <= c.last_ms + slack_ms
-                        })
-                        .min_by_key(|(o, c)| (c.last_ms - c.first_ms, **o))
-                        .map(|(o, _)| *o)
-                }),
-        };
-        // ...and only from the networks the campaign is known to use.
-        // A campaign already seen on many networks rents proxies: a new one is no evidence.
-        // A VPN's network is shared by strangers: it links nothing.
-        let same_networks = |c: &Campaign| {
-            c.asns.len() >= p.proxy_networks
-                || (stats.network != NetworkClass::Vpn
-                    && stats.asn.is_none_or(|asn| c.asns.contains(&asn)))
-        };
-        if let Some(campaign) = owner
-            .and_then(|o| by_root.get_mut(&o))
-            .filter(|c| same_networks(c))
-        {
-            campaign.absorb(source, stats, p.owners_place_days);
-            campaign.detectors.insert("shared_tool");
-        }
-    }
+    let flagged: HashSet<Symbol> = suspects.iter().copied().collect();
+    join_quieter(engine, &mut by_root, &flagged_view, &tool_owners, &flagged);
     for verdict in verdicts {
-        if let Some(&i) = match verdict.subject {
-            Subject::Source(s) => index.get(&s),
-            _ => None,
-        } {
+        let Subject::Source(s) = verdict.subject else {
+            continue;
+        };
+        if let Some(&i) = index.get(&s) {
             let root = find(&mut parent, i);
             if let Some(campaign) = by_root.get_mut(&root) {
                 campaign.detectors.insert(verdict.detector);
@@ -408,4 +394,165 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         campaign.sources.sort_unstable();
     }
     campaigns
+}
+
+/// What a campaign's flagged sources showed before any quieter address joined: evidence for
+/// joining comes from what a detector flagged, so that one address joining never lets the
+/// next one in.
+struct Flagged {
+    /// Which kinds of event (one bit per kind).
+    kinds: u32,
+    first_ms: i64,
+    last_ms: i64,
+    asns: BTreeSet<u32>,
+    accounts: BTreeSet<Symbol>,
+}
+
+impl Flagged {
+    fn of(c: &Campaign) -> Self {
+        Flagged {
+            kinds: c.kinds,
+            first_ms: c.first_ms,
+            last_ms: c.last_ms,
+            asns: c.asns.clone(),
+            accounts: c.accounts.keys().copied().collect(),
+        }
+    }
+}
+
+/// An address some account keeps coming back to (a VPN exit, a carrier gateway, a home router
+/// rented out as a proxy) is shared with honest people: its clients are theirs as much as a
+/// campaign's.
+fn shared_exit(stats: &SourceStats, owners_place_days: u16) -> bool {
+    stats
+        .reach
+        .values()
+        .any(|r| r.owners_place(owners_place_days))
+}
+
+/// Addresses no detector flagged that share a campaign's rare tool and only ever came to
+/// accounts as strangers: the campaign's quieter addresses (an attack address that probed too
+/// little to stand out on its own, a proxy whose one try worked). A tool several campaigns use
+/// is settled by shared targets, then by time. `tool_owners`: client → campaigns whose flagged
+/// sources used it; `shown`: what those sources showed.
+fn join_quieter(
+    engine: &Engine,
+    by_root: &mut BTreeMap<usize, Campaign>,
+    shown: &HashMap<usize, Flagged>,
+    tool_owners: &HashMap<Symbol, BTreeSet<usize>>,
+    flagged: &HashSet<Symbol>,
+) {
+    let p = &engine.config().campaigns;
+    let slack_ms = i64::from(p.time_slack_seconds) * 1000;
+    for (source, stats) in engine.state().source_stats.iter().enumerate() {
+        let source = source as Symbol;
+        if stats.events == 0 || stats.network == NetworkClass::Egress || flagged.contains(&source) {
+            continue;
+        }
+        // At an address people come back to (a home router rented out as a proxy, a carrier
+        // gateway), only the accounts reached with a campaign's tool can be the campaign's;
+        // elsewhere, everything the address did.
+        let shared = shared_exit(stats, p.owners_place_days);
+        let part: BTreeMap<Symbol, &Reach> = stats
+            .reach
+            .iter()
+            .filter(|(_, r)| !shared || r.agent.is_some_and(|a| tool_owners.contains_key(&a)))
+            .map(|(&a, r)| (a, r))
+            .collect();
+        if (shared && part.is_empty()) || !part.values().all(|r| r.stranger) {
+            continue;
+        }
+        let (first_ms, last_ms) = if shared {
+            (
+                part.values()
+                    .map(|r| r.first_ms)
+                    .min()
+                    .unwrap_or(stats.first_ms),
+                part.values()
+                    .map(|r| r.last_ms)
+                    .max()
+                    .unwrap_or(stats.last_ms),
+            )
+        } else {
+            (stats.first_ms, stats.last_ms)
+        };
+        // ...and approaches accounts the way the campaign's own sources do (a probing address
+        // is not a proxy's). What it did once in does not count: takeovers look alike. (At a
+        // shared address the kinds of event are everyone's: the tool decides.)
+        let approach = stats.kinds & APPROACH;
+        let behaves_like = |root: &usize| {
+            let kinds = shown.get(root).map_or(0, |c| c.kinds);
+            shared
+                || f64::from((approach & kinds).count_ones())
+                    >= p.min_approach_overlap * f64::from(approach.count_ones())
+        };
+        let tools: Vec<Symbol> = if shared {
+            part.values().filter_map(|r| r.agent).collect()
+        } else {
+            stats.agents.clone()
+        };
+        let owners: BTreeSet<usize> = tools
+            .iter()
+            .filter_map(|a| tool_owners.get(a))
+            .flatten()
+            .copied()
+            .filter(behaves_like)
+            .collect();
+        let shares_targets = |root: &usize| {
+            shown
+                .get(root)
+                .is_some_and(|c| part.keys().any(|a| c.accounts.contains(a)))
+        };
+        let owner = match owners.len() {
+            0 => None,
+            1 => owners.first().copied(),
+            // Shared targets first; then, of the campaigns active while the source was, the
+            // one active the shortest (a three-day stuffing run over a month-long spray).
+            _ => {
+                let mut sharing = owners.iter().filter(|o| shares_targets(o));
+                match (sharing.next(), sharing.next()) {
+                    (Some(&only), None) => Some(only),
+                    _ => owners
+                        .iter()
+                        .filter_map(|o| shown.get(o).map(|c| (*o, (c.first_ms, c.last_ms))))
+                        .filter(|&(_, (first, last))| {
+                            first - slack_ms <= last_ms && first_ms <= last + slack_ms
+                        })
+                        .min_by_key(|&(o, (first, last))| (last - first, o))
+                        .map(|(o, _)| o),
+                }
+            }
+        };
+        // ...and came to accounts the campaign had singled out, or from the networks the
+        // campaign is known to use. Where networks say nothing — a campaign already shown on
+        // many networks rents proxies, a VPN's network is shared by strangers, a log without
+        // AS numbers — only when all it did was within the campaign's active time: a tool
+        // and a way of working alone are shared by campaigns months apart.
+        let joins = |root: usize| {
+            if shares_targets(&root) {
+                return true;
+            }
+            let asn = stats.asn.filter(|_| stats.network != NetworkClass::Vpn);
+            match asn {
+                Some(asn)
+                    if shown
+                        .get(&root)
+                        .is_some_and(|c| c.asns.len() < p.proxy_networks) =>
+                {
+                    shown.get(&root).is_some_and(|c| c.asns.contains(&asn))
+                }
+                _ => shown.get(&root).is_some_and(|c| {
+                    c.first_ms - slack_ms <= first_ms && last_ms <= c.last_ms + slack_ms
+                }),
+            }
+        };
+        let only: Option<BTreeSet<Symbol>> = shared.then(|| part.keys().copied().collect());
+        if let Some(campaign) = owner
+            .filter(|o| joins(*o))
+            .and_then(|o| by_root.get_mut(&o))
+        {
+            campaign.absorb(source, stats, p.owners_place_days, only.as_ref());
+            campaign.detectors.insert("shared_tool");
+        }
+    }
 }

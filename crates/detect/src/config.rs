@@ -94,18 +94,100 @@ impl Config {
 
     /// Parses configuration text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|error| {
-            let offset = error.span().map_or(0, |span| span.start).min(text.len());
+        let invalid = |offset: usize, key: Option<String>, message: String| {
             let (line, column) = line_and_column(text, offset);
             ConfigError::Invalid {
                 path: origin.to_owned(),
                 line,
                 column,
-                key: key_at(text, offset),
-                message: error.message().trim().to_owned(),
+                key,
+                message,
             }
-        })
+        };
+        let config: Config = toml::from_str(text).map_err(|error| {
+            let offset = error.span().map_or(0, |span| span.start).min(text.len());
+            invalid(
+                offset,
+                key_at(text, offset),
+                error.message().trim().to_owned(),
+            )
+        })?;
+        if let Some((key, value)) = config
+            .shares()
+            .into_iter()
+            .find(|(_, v)| !(0.0..=1.0).contains(v))
+        {
+            let offset = offset_of(text, key).unwrap_or(0);
+            return Err(invalid(
+                offset,
+                Some(key.to_owned()),
+                format!("{value} is not a share: expected a number from 0 to 1"),
+            ));
+        }
+        Ok(config)
     }
+
+    /// Every key that is a share (0..1), with its value.
+    fn shares(&self) -> [(&'static str, f64); 9] {
+        let (c, d) = (&self.campaigns, &self.detectors);
+        [
+            ("campaigns.rare_client_share", c.rare_client_share),
+            ("campaigns.min_alike", c.min_alike),
+            ("campaigns.min_approach_overlap", c.min_approach_overlap),
+            ("detectors.enumeration.min_share", d.enumeration.min_share),
+            (
+                "detectors.recovery_probe.max_completion",
+                d.recovery_probe.max_completion,
+            ),
+            (
+                "detectors.recovery_probe.rare_client_share",
+                d.recovery_probe.rare_client_share,
+            ),
+            (
+                "detectors.password_spray.max_session_share",
+                d.password_spray.max_session_share,
+            ),
+            (
+                "detectors.credential_stuffing.min_failure_share",
+                d.credential_stuffing.min_failure_share,
+            ),
+            (
+                "detectors.credential_stuffing.rare_client_share",
+                d.credential_stuffing.rare_client_share,
+            ),
+        ]
+    }
+}
+
+/// Where `section.key` is set in the text: the `key =` line under its `[section]` header (or
+/// written out in full, `section.key =`).
+fn offset_of(text: &str, dotted: &str) -> Option<usize> {
+    let (section, name) = dotted.rsplit_once('.')?;
+    let mut table = String::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            table = trimmed
+                .trim_start_matches('[')
+                .split(']')
+                .next()?
+                .trim()
+                .to_owned();
+        } else if let Some((key, _)) = trimmed.split_once('=') {
+            let key = key.trim();
+            let full = if table.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{table}.{key}")
+            };
+            if (table == section && key == name) || full == dotted {
+                return Some(offset + (line.len() - line.trim_start().len()));
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
@@ -300,6 +382,66 @@ mod tests {
             error.to_string().contains("engine.lateness_seconds"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_share_outside_zero_to_one_names_its_line() {
+        let error =
+            parse("[detectors.password_spray]\nmin_accounts = 10\nmax_session_share = 10\n")
+                .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.starts_with(
+                "forewarn.toml:3:1: detectors.password_spray.max_session_share: 10 is not a share"
+            ),
+            "{text}"
+        );
+        let error = parse("campaigns.min_alike = -0.5\n").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("forewarn.toml:1:1: campaigns.min_alike"),
+            "{error}"
+        );
+        assert!(parse("[campaigns]\nmin_alike = 1.0\n").is_ok());
+    }
+
+    /// Every fractional threshold is a share (0..1) and checked as one: a new one must be
+    /// added to `Config::shares`.
+    #[test]
+    fn every_fraction_is_checked_as_a_share() {
+        fn floats(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, value) in map {
+                        let path = if prefix.is_empty() {
+                            key.clone()
+                        } else {
+                            format!("{prefix}.{key}")
+                        };
+                        floats(&path, value, out);
+                    }
+                }
+                serde_json::Value::Number(n) if n.is_f64() => out.push(prefix.to_owned()),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        floats(
+            "",
+            &serde_json::to_value(Config::default()).unwrap(),
+            &mut found,
+        );
+        let checked: Vec<&str> = Config::default().shares().iter().map(|(k, _)| *k).collect();
+        // Fractional thresholds that are quantities, not shares.
+        const QUANTITIES: &[&str] = &["detectors.impossible_travel.max_speed_kmh"];
+        for key in found.iter().filter(|k| !QUANTITIES.contains(&k.as_str())) {
+            assert!(
+                checked.contains(&key.as_str()),
+                "{key} is not in Config::shares"
+            );
+        }
+        assert_eq!(found.len(), checked.len() + QUANTITIES.len());
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub struct Reach {
     pub last_ms: i64,
     /// The event that reached the stage.
     pub evidence: RawRef,
+    /// The client of the first event with the account, else of the event that reached the
+    /// stage: at an address several people share, which of them came to this account.
+    pub agent: Option<Symbol>,
     /// The account had never signed in from this source when it first came.
     pub stranger: bool,
     /// Days with a session granted from here, and the last such day: an owner signs in from
@@ -166,6 +169,7 @@ impl SourceStats {
                 if stage > r.stage {
                     r.stage = stage;
                     r.evidence = o.raw;
+                    r.agent = r.agent.or(o.agent);
                 }
             })
             .or_insert(Reach {
@@ -173,6 +177,7 @@ impl SourceStats {
                 first_ms: o.time_ms,
                 last_ms: o.time_ms,
                 evidence: o.raw,
+                agent: o.agent,
                 stranger,
                 session_days: 0,
                 last_session_day: i64::MIN,
@@ -194,7 +199,8 @@ impl SourceStats {
                 self.sessions += 1;
                 self.session_accounts.insert(o.account);
             }
-            (Kind::RecoveryStart, _) => {
+            // A code sent is a flow started, for logs that record no start of their own.
+            (Kind::RecoveryStart | Kind::RecoveryCodeSent, _) => {
                 self.recovery_started.insert(o.account);
             }
             (Kind::RecoveryReset | Kind::RecoveryCodeVerify, Outcome::Success) => {
@@ -204,20 +210,24 @@ impl SourceStats {
         }
     }
 
-    /// How alike two sources behave: the share of event kinds they have in common.
+    /// How alike two sources behave: the share of the event kinds of the one that did fewer
+    /// that the other did too. An operation's quieter address does a subset of what its
+    /// busiest one does (probes where the other probes and attacks): alike; one tool used to
+    /// probe and to spray: not.
     pub fn alike(&self, other: &SourceStats) -> f64 {
         self.alike_in(other, u32::MAX)
     }
 
-    /// How alike two sources behave in the kinds of `mask` (all kinds when neither sent one).
+    /// How alike two sources behave in the kinds of `mask` (all kinds when neither sent one):
+    /// the share of the fewer kinds that both have.
     pub fn alike_in(&self, other: &SourceStats, mask: u32) -> f64 {
         let (mine, theirs) = match (self.kinds & mask, other.kinds & mask) {
             (0, 0) => (self.kinds, other.kinds),
             masked => masked,
         };
         let both = (mine & theirs).count_ones();
-        let either = (mine | theirs).count_ones();
-        f64::from(both) / f64::from(either.max(1))
+        let fewer = mine.count_ones().min(theirs.count_ones());
+        f64::from(both) / f64::from(fewer.max(1))
     }
 
     /// Nothing here a detector could hold against the source: every account it touched had

@@ -364,6 +364,7 @@ mod tests {
             first_ms: 0,
             last_ms: 1,
             related_accounts: vec![anna],
+            accounts: Vec::new(),
         };
         let finding = finding(&state, &verdict, None, 1, &|_| "events.jsonl".to_owned());
         assert_eq!(

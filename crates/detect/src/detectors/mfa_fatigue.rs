@@ -67,7 +67,7 @@ impl Detector for MfaFatigue {
             .failures
             .iter()
             .filter(|(_, f)| f.0 >= self.params.min_failures)
-            .filter_map(|(&(_, source), &(count, first, last, raw))| {
+            .filter_map(|(&(account, source), &(count, first, last, raw))| {
                 let mut verdict = Verdict::for_source(
                     self.name(),
                     &["T1621"],
@@ -76,6 +76,9 @@ impl Detector for MfaFatigue {
                     0.85,
                     vec![("mfa_failures", f64::from(count))],
                 )?;
+                // It stands for the account prompted: the address may be a VPN exit shared
+                // with honest people, whose sign-ins are not the campaign's.
+                verdict.accounts = vec![account];
                 verdict.first_ms = first;
                 verdict.last_ms = last;
                 verdict.evidence.insert(0, raw);

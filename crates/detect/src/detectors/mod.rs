@@ -111,6 +111,10 @@ pub struct Verdict {
     /// Other accounts the verdict ties to its subject (the secondary mailbox a recovery chain
     /// went through).
     pub related_accounts: Vec<Symbol>,
+    /// For a verdict about a source, the accounts (and identifiers naming none) it stands
+    /// for when that is not everything the source did: a stuffing proxy that is someone's
+    /// home, a VPN exit where one account was bombed with prompts. Empty: everything.
+    pub accounts: Vec<Symbol>,
 }
 
 impl Verdict {
@@ -143,6 +147,7 @@ impl Verdict {
             first_ms: stats.first_ms,
             last_ms: stats.last_ms,
             related_accounts: Vec::new(),
+            accounts: Vec::new(),
         })
     }
 
@@ -169,8 +174,27 @@ impl Verdict {
             first_ms,
             last_ms,
             related_accounts: Vec::new(),
+            accounts: Vec::new(),
         }
     }
+}
+
+/// Which clients (user agents) are rare: used by at most `share` of all sources. A browser
+/// build is shared by thousands of sources; an attack tool, by the few it runs from.
+fn rare_clients(state: &State, share: f64) -> std::collections::HashSet<Symbol> {
+    let mut users: std::collections::HashMap<Symbol, usize> = std::collections::HashMap::new();
+    let mut total = 0usize;
+    for (_, stats) in sources(state) {
+        total += 1;
+        for &agent in &stats.agents {
+            *users.entry(agent).or_default() += 1;
+        }
+    }
+    users
+        .into_iter()
+        .filter(|&(_, n)| n as f64 <= share * total as f64)
+        .map(|(agent, _)| agent)
+        .collect()
 }
 
 /// Every source with its sums, for source-level detectors.

@@ -1,13 +1,19 @@
-//! Credential stuffing through proxies: each address tries one or two breached credentials
-//! and nothing else, so no address stands out; together, hundreds of such addresses with the
-//! same client in the same days do.
+//! Credential stuffing through proxies (T1110.004): each address tries one or two breached
+//! credentials, each once, and nothing else, so no address stands out; together, dozens to
+//! thousands of such addresses with the same clients in the same days do. Signals: the
+//! sources of the run; each verdict names one account (or identifier naming none) a source
+//! tried during the run — a residential proxy is often someone's home, and what the household
+//! does there outside the run is not the campaign's.
 //!
 //! Honest sources that fail also succeed (the typo, then the right password), and a person's
-//! failures come from places they sign in from.
+//! failures come from places they sign in from. Known false positives: a new release of a rare
+//! client whose users all mistype on first use, from new places, in the same days.
 
 use std::collections::HashMap;
 
-use super::{sources, Detector, Verdict};
+use forewarn_model::Kind;
+
+use super::{rare_clients, sources, Detector, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
 
@@ -48,6 +54,14 @@ impl Default for Params {
     }
 }
 
+/// What a proxy exit of a stuffing run does: sign-in attempts (the identifier, the password,
+/// the second factor) and the session a reused password gets; as bits of `SourceStats::kinds`.
+const SIGN_IN: u32 = (1 << Kind::AccountLookup as u32)
+    | (1 << Kind::AuthPassword as u32)
+    | (1 << Kind::AuthMfa as u32)
+    | (1 << Kind::SessionStart as u32)
+    | (1 << Kind::AccountLockout as u32);
+
 pub struct Stuffing {
     params: Params,
 }
@@ -64,42 +78,51 @@ impl Detector for Stuffing {
     }
 
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
-        // How many sources use each client: a client few use is a tool, not a browser.
-        let mut users: HashMap<Symbol, usize> = HashMap::new();
-        let mut total = 0;
-        for (_, stats) in sources(state) {
-            total += 1;
-            for &agent in &stats.agents {
-                *users.entry(agent).or_default() += 1;
-            }
-        }
         let p = &self.params;
-        let rare = |agent: Symbol| {
-            users.get(&agent).copied().unwrap_or(0) as f64 <= p.rare_client_share * total as f64
-        };
-        // Sources that tried a few credentials, failing, on accounts that never signed in from
-        // there. With a rare tool, one try may have worked (a reused password); with a common
-        // browser, only sources that never got in count, or every typo would.
-        let mut by_agent: HashMap<Symbol, Vec<(i64, Symbol)>> = HashMap::new();
+        let rare = rare_clients(state, p.rare_client_share);
+        let rare = |agent: Symbol| rare.contains(&agent);
+        // Sources that tried a few credentials, each once, mostly failing, on accounts that
+        // never signed in from there, and did nothing but sign in. A source that got in counts
+        // when it also failed on an account it did not get into (one person does not fail on
+        // someone else's account), or when its client is a rare tool (a reused password);
+        // otherwise every typo followed by a sign-in would. Tools rotate their client string
+        // from try to try, so a source is counted with every client it used; logs without
+        // clients put them all in one bucket.
+        let mut by_agent: HashMap<Option<Symbol>, Vec<(i64, Symbol)>> = HashMap::new();
         for (source, stats) in sources(state) {
-            let Some(&agent) = stats.agents.first() else {
-                continue;
-            };
             let failures = stats.password_failures + stats.mfa_failures;
             let mostly_failures = failures > 0
                 && (failures as usize + stats.nonexistent.len() * 2) as f64
                     >= (f64::from(stats.events) * p.min_failure_share).floor();
+            let each_once = stats.failed_accounts.values().all(|&n| n <= 1);
             let got_in = stats.sessions > 0;
+            let others_failed = stats.session_accounts.len() == 1
+                && stats
+                    .failed_accounts
+                    .keys()
+                    .any(|a| !stats.session_accounts.contains(a));
             let strangers = stats.reach.values().all(|r| r.stranger);
+            let only_signs_in = stats.kinds & !SIGN_IN == 0;
+            let got_in_explained = others_failed || stats.agents.iter().any(|&a| rare(a));
             if mostly_failures
-                && (!got_in || rare(agent))
+                && each_once
+                && only_signs_in
+                && (!got_in || got_in_explained)
                 && strangers
                 && stats.events <= p.max_events
             {
-                by_agent
-                    .entry(agent)
-                    .or_default()
-                    .push((stats.first_ms, source));
+                if stats.agents.is_empty() {
+                    by_agent
+                        .entry(None)
+                        .or_default()
+                        .push((stats.first_ms, source));
+                }
+                for &agent in &stats.agents {
+                    by_agent
+                        .entry(Some(agent))
+                        .or_default()
+                        .push((stats.first_ms, source));
+                }
             }
         }
         let max_gap_ms = i64::from(p.max_gap_hours) * 3_600_000;
@@ -127,21 +150,46 @@ impl Detector for Stuffing {
         }
         // Runs of different clients at the same time are one operation rotating its tools.
         runs.sort_unstable_by_key(|r| r.0);
-        let mut verdicts = Vec::new();
-        let mut group = 0u64;
-        let mut group_end = i64::MIN;
+        let mut groups: Vec<(i64, i64, Vec<Symbol>)> = Vec::new();
         for (first, last, members) in runs {
-            if first > group_end {
-                group += 1;
-            }
-            group_end = group_end.max(last);
-            for source in members {
-                if let Some(mut verdict) =
-                    Verdict::for_source(self.name(), &["T1110.004"], source, state, 0.7, vec![])
-                {
-                    verdict.group = Some(group);
-                    verdicts.push(verdict);
+            match groups.last_mut() {
+                Some(group) if first <= group.1 => {
+                    group.1 = group.1.max(last);
+                    group.2.extend(members);
                 }
+                _ => groups.push((first, last, members)),
+            }
+        }
+        // A proxy exit is often someone's home: what it did outside the run is not the run's.
+        // Each verdict stands for the accounts its source tried during the run (from the
+        // run's first source to its last, give or take a gap) and the identifiers that name
+        // no account.
+        let mut verdicts = Vec::new();
+        let mut flagged = std::collections::HashSet::new();
+        for (number, (first, last, members)) in groups.into_iter().enumerate() {
+            let during = |ms: i64| first - max_gap_ms <= ms && ms <= last + max_gap_ms;
+            for source in members {
+                if !flagged.insert(source) {
+                    continue;
+                }
+                let Some(stats) = state.source(source) else {
+                    continue;
+                };
+                let Some(mut verdict) =
+                    Verdict::for_source(self.name(), &["T1110.004"], source, state, 0.7, vec![])
+                else {
+                    continue;
+                };
+                verdict.accounts = stats
+                    .reach
+                    .iter()
+                    .filter(|(_, r)| during(r.first_ms))
+                    .map(|(&a, _)| a)
+                    .chain(stats.nonexistent.iter().copied())
+                    .collect();
+                verdict.accounts.sort_unstable();
+                verdict.group = Some(number as u64 + 1);
+                verdicts.push(verdict);
             }
         }
         verdicts.sort_by_key(|v| (v.first_ms, v.group));

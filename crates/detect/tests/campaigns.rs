@@ -1,0 +1,109 @@
+//! What a campaign takes in from addresses shared with honest people: regression tests for
+//! the two ways it once took too much.
+
+mod common;
+
+use common::{Log, DAY_MS};
+use forewarn_detect::{Config, Stage};
+use forewarn_model::{Kind, Outcome, Reason};
+
+const VPN_EXIT: &str = "198.51.100.50";
+const VPN_ASN: u32 = 64_800;
+
+/// MFA bombing from a commercial VPN exit that honest people use too. The campaign is the
+/// prompted account, not everyone who signed in through the exit that month (once, a campaign
+/// like this took in 1,900 honest accounts: each honest address joining let the next in).
+#[test]
+fn mfa_bombing_at_a_shared_vpn_exit_takes_only_the_prompted_account() {
+    let mut log = Log::new();
+    log.honest_crowd();
+    for i in 0..6 {
+        let account = format!("traveller{i}@example.com");
+        log.sign_in(
+            i * DAY_MS,
+            &account,
+            VPN_EXIT,
+            VPN_ASN,
+            "Mozilla/5.0 Browser/1",
+        );
+    }
+    let tool = "Mozilla/5.0 Chrome/74 Attacker";
+    let victim = "victim@example.com";
+    log.add(
+        10 * DAY_MS,
+        Kind::AuthPassword,
+        Outcome::Success,
+        victim,
+        VPN_EXIT,
+        VPN_ASN,
+        tool,
+    );
+    for push in 0..5 {
+        let at = 10 * DAY_MS + (push + 1) * 120_000;
+        log.add(
+            at,
+            Kind::AuthMfa,
+            Outcome::Failure,
+            victim,
+            VPN_EXIT,
+            VPN_ASN,
+            tool,
+        )
+        .reason = Some(Reason::MfaDenied);
+    }
+
+    let found = log.scan(Config::default());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].accounts,
+        [(victim.to_owned(), Stage::Attacked)],
+        "{found:?}"
+    );
+}
+
+/// A credential-stuffing run through residential proxies, one of which is somebody's home:
+/// the run's tries from there are the campaign's, the owner signing in a week later is not.
+#[test]
+fn a_proxy_that_is_someones_home_gives_the_run_only_the_runs_tries() {
+    let mut log = Log::new();
+    log.honest_crowd();
+    let home = "203.0.113.77";
+    for proxy in 0..12 {
+        let ip = if proxy == 0 {
+            home.to_owned()
+        } else {
+            format!("203.0.113.{}", 100 + proxy)
+        };
+        for attempt in 0..2 {
+            // The tool rotates its client string from try to try.
+            let tool = ["python-requests/2.22", "okhttp/3.12"][attempt];
+            let account = format!("listed{}@example.com", proxy * 2 + attempt);
+            let at = 5 * DAY_MS + (proxy as i64 * 2 + attempt as i64) * 10 * 60_000;
+            log.add(
+                at,
+                Kind::AuthPassword,
+                Outcome::Failure,
+                &account,
+                &ip,
+                7922,
+                tool,
+            )
+            .reason = Some(Reason::BadPassword);
+        }
+    }
+    // A week later the household signs in from home, with its own browser.
+    log.sign_in(
+        12 * DAY_MS,
+        "household@example.com",
+        home,
+        7922,
+        "Mozilla/5.0 Browser/2",
+    );
+
+    let found = log.scan(Config::default());
+    assert_eq!(found.len(), 1, "{found:?}");
+    let run = &found[0];
+    assert!(run.has_source(home), "{run:?}");
+    assert_eq!(run.attacked(), 24, "{run:?}");
+    assert!(!run.has_account("household@example.com"), "{run:?}");
+}

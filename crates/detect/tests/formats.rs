@@ -1,0 +1,371 @@
+//! The accuracy bars in every format: one simulated world (every scenario) written in each
+//! format forewarn reads, each scanned on its own and scored against that format's own truth
+//! (`truth/<format>.json`: what its records can show — Okta logs no lookups, Google Workspace
+//! no recovery flow).
+//!
+//! The bars, per format: F1 ≥ 0.95 at each stage, every takeover found, at most one false
+//! positive per 10,000 honest accounts, campaign purity ≥ 0.9, and each campaign's funnel
+//! within 2 % of the truth. Where a format does not meet a bar yet, [`KNOWN_GAPS`] says so and
+//! why; a gap that closes fails the test too, so that the list only ever shrinks.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use forewarn_detect::{Config, Engine, Stage};
+use forewarn_formats::{Format, ReadOptions, Reader};
+use forewarn_sim::score::{read_truth, score, FoundAccount, FoundCampaign, ScanOutput, Score};
+use forewarn_sim::simulate::{simulate, SimConfig};
+use forewarn_sim::truth::{Stage as TruthStage, StageAccounts};
+
+/// Small enough for a debug build on two cores; every scenario still has its campaign.
+const ACCOUNTS: u32 = 3_000;
+const SEED: u64 = 1;
+
+/// A bar one format does not meet yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bar {
+    /// F1 ≥ 0.95 at this stage.
+    F1(Stage),
+    /// Every compromised account found.
+    EveryTakeover,
+    /// This scenario's funnel within 2 % of the truth.
+    Funnel(&'static str),
+}
+
+/// Bars not met yet, by format, with why.
+const KNOWN_GAPS: &[(&str, Bar, &str)] = &[
+    // SIM swaps: where the recovery flow is not logged, the swap that worked shows only as a
+    // reset and MFA change from a new place; in Entra a refused swap's failed SMS recovery is
+    // not yet joined to the swaps' campaign (native: found and joined).
+    (
+        "entra",
+        Bar::Funnel("sim_swap"),
+        "a refused swap is one failed SMS recovery",
+    ),
+    (
+        "okta",
+        Bar::Funnel("sim_swap"),
+        "no recovery start or code check is logged",
+    ),
+    ("gws", Bar::Funnel("sim_swap"), "no recovery flow is logged"),
+    (
+        "auth0",
+        Bar::Funnel("sim_swap"),
+        "SMS recovery is not logged",
+    ),
+    (
+        "m365",
+        Bar::Funnel("sim_swap"),
+        "no recovery flow is logged",
+    ),
+    (
+        "ocsf",
+        Bar::Funnel("sim_swap"),
+        "no recovery flow is logged",
+    ),
+    ("ecs", Bar::Funnel("sim_swap"), "no code check is logged"),
+    // Without lookups, Phosphorus shows only its attack: one or two accounts per address,
+    // a failed password and a code sent, too little per address, and its takeovers show only
+    // as a session and a recovery change from a new place (account-level detection). Okta's
+    // code-sent records name the Okta system as actor, so they read as an admin's.
+    (
+        "okta",
+        Bar::Funnel("phosphorus"),
+        "attack only; code-sent records read as admin actions",
+    ),
+    (
+        "gws",
+        Bar::Funnel("phosphorus"),
+        "attack only, no client, no recovery flow",
+    ),
+    (
+        "auth0",
+        Bar::Funnel("phosphorus"),
+        "attack only, no networks",
+    ),
+    (
+        "m365",
+        Bar::Funnel("phosphorus"),
+        "attack only, no networks, no recovery flow",
+    ),
+    (
+        "ocsf",
+        Bar::Funnel("phosphorus"),
+        "attack only, no recovery flow",
+    ),
+    ("ecs", Bar::Funnel("phosphorus"), "attack only"),
+    (
+        "okta",
+        Bar::EveryTakeover,
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "gws",
+        Bar::EveryTakeover,
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "auth0",
+        Bar::EveryTakeover,
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "m365",
+        Bar::EveryTakeover,
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "ocsf",
+        Bar::EveryTakeover,
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "ecs",
+        Bar::EveryTakeover,
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "okta",
+        Bar::F1(Stage::Compromised),
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "gws",
+        Bar::F1(Stage::Compromised),
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "auth0",
+        Bar::F1(Stage::Compromised),
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "m365",
+        Bar::F1(Stage::Compromised),
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "ocsf",
+        Bar::F1(Stage::Compromised),
+        "takeovers without a recovery flow to see",
+    ),
+    (
+        "ecs",
+        Bar::F1(Stage::Compromised),
+        "takeovers without a recovery flow to see",
+    ),
+    // Okta shows no Phosphorus lookups: one of its takeover addresses, with the client and on
+    // the hosting network of the MFA-bombing campaign, is taken for that campaign's.
+    (
+        "okta",
+        Bar::Funnel("mfa_fatigue"),
+        "a Phosphorus address shares the MFA campaign's client and network",
+    ),
+    // Google Workspace carries no client: a brute force from two servers on two networks has
+    // nothing that ties the servers together.
+    (
+        "gws",
+        Bar::Funnel("brute_force"),
+        "two servers, no client, different networks",
+    ),
+];
+
+struct World {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+/// One world in every format, simulated once for all the tests of this file.
+fn world() -> &'static World {
+    static WORLD: OnceLock<World> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = SimConfig::new(SEED, ACCOUNTS, 30);
+        config.formats = Format::ALL
+            .iter()
+            .copied()
+            .filter(|f| FORMATS.contains(&f.name()))
+            .collect();
+        simulate(&config, dir.path(), &mut |_| {}).unwrap();
+        World {
+            path: dir.path().to_owned(),
+            _dir: dir,
+        }
+    })
+}
+
+const SCENARIOS: &[&str] = &[
+    "phosphorus",
+    "spray",
+    "stuffing",
+    "brute_force",
+    "mfa_fatigue",
+    "sim_swap",
+];
+
+const FORMATS: &[&str] = &[
+    "native", "okta", "entra", "gws", "auth0", "m365", "ocsf", "ecs",
+];
+
+fn truth_stage(stage: Stage) -> TruthStage {
+    match stage {
+        Stage::Identified => TruthStage::Identified,
+        Stage::Attacked => TruthStage::Attacked,
+        Stage::Compromised => TruthStage::Compromised,
+    }
+}
+
+/// Scans `DIR/<format>` and scores it against `DIR/truth/<format>.json`.
+fn scan_and_score(dir: &Path, format: &str) -> Score {
+    let mut engine = Engine::new(Config::default());
+    let mut reader = Reader::new(ReadOptions::default());
+    for input in forewarn_formats::input::expand(&[dir.join(format)]).unwrap() {
+        reader
+            .read(&input, &mut |event| {
+                engine.push(event);
+                Ok(())
+            })
+            .unwrap();
+    }
+    let (state, outcome) = engine.finish();
+    let mut accounts = std::collections::BTreeMap::new();
+    let mut campaigns = Vec::new();
+    for campaign in &outcome.campaigns {
+        let stages = campaign
+            .accounts
+            .iter()
+            .map(|(&a, r)| (state.accounts.resolve(a), truth_stage(r.0)));
+        for (&a, r) in &campaign.accounts {
+            let entry = accounts
+                .entry(state.accounts.resolve(a).to_owned())
+                .or_insert(r.0);
+            *entry = (*entry).max(r.0);
+        }
+        campaigns.push(FoundCampaign {
+            id: campaign.id.clone(),
+            funnel: None,
+            accounts: StageAccounts::from_stages(stages),
+        });
+    }
+    let found = ScanOutput {
+        accounts: accounts
+            .into_iter()
+            .map(|(account, stage)| FoundAccount {
+                account,
+                stage: truth_stage(stage),
+                campaigns: vec![],
+            })
+            .collect(),
+        campaigns,
+    };
+    let truth = read_truth(&dir.join("truth").join(format!("{format}.json"))).unwrap();
+    score(&truth, &found)
+}
+
+/// Scores one format and holds it to the bars, less its known gaps.
+fn check(format: &str) {
+    let result = scan_and_score(&world().path, format);
+    let mut missed: Vec<Bar> = Vec::new();
+    for (stage, s) in Stage::ALL.into_iter().zip(&result.stages) {
+        eprintln!(
+            "{format} {}: P {:.3} R {:.3} F1 {:.3} ({} of {})",
+            stage.name(),
+            s.precision,
+            s.recall,
+            s.f1,
+            s.correct,
+            s.truth
+        );
+        if s.f1 < 0.95 {
+            missed.push(Bar::F1(stage));
+        }
+    }
+    if result.stages[2].recall < 1.0 {
+        missed.push(Bar::EveryTakeover);
+    }
+    for c in &result.campaigns {
+        eprintln!(
+            "{format}   {:<12} truth {:?} found {:?} ({:.1} %)",
+            c.scenario,
+            c.truth,
+            c.found,
+            c.funnel_error * 100.0
+        );
+        if c.funnel_error > 0.02 {
+            let scenario = SCENARIOS
+                .iter()
+                .find(|s| **s == c.scenario)
+                .expect("a scenario this test knows");
+            missed.push(Bar::Funnel(scenario));
+        }
+    }
+    // Bars no format may miss.
+    assert!(
+        result.false_positives_per_10k_benign <= 1.0,
+        "{format}: {} false positives in {} honest accounts",
+        result.false_positives,
+        result.benign_accounts
+    );
+    assert!(
+        result.purity.is_some_and(|p| p >= 0.9),
+        "{format}: purity {:?}",
+        result.purity
+    );
+    let known: Vec<Bar> = KNOWN_GAPS
+        .iter()
+        .filter(|(f, _, _)| *f == format)
+        .map(|(_, bar, _)| *bar)
+        .collect();
+    for bar in &missed {
+        assert!(
+            known.contains(bar),
+            "{format}: misses {bar:?}, which is not a known gap"
+        );
+    }
+    for bar in &known {
+        assert!(
+            missed.contains(bar),
+            "{format}: now meets {bar:?}: take it off KNOWN_GAPS"
+        );
+    }
+}
+
+#[test]
+fn native() {
+    check("native");
+}
+
+#[test]
+fn okta() {
+    check("okta");
+}
+
+#[test]
+fn entra() {
+    check("entra");
+}
+
+#[test]
+fn gws() {
+    check("gws");
+}
+
+#[test]
+fn auth0() {
+    check("auth0");
+}
+
+#[test]
+fn m365() {
+    check("m365");
+}
+
+#[test]
+fn ocsf() {
+    check("ocsf");
+}
+
+#[test]
+fn ecs() {
+    check("ecs");
+}
