@@ -32,7 +32,23 @@ enum Command {
     Simulate(commands::simulate::SimulateArgs),
 }
 
+/// Lets a closed pipe end the process quietly, as it ends `cat` or `grep`: Rust ignores
+/// SIGPIPE, so `forewarn eval ... | head` would otherwise panic in `println!`. Only for the
+/// batch commands here; a long-running server must keep ignoring it.
+#[cfg(unix)]
+fn die_quietly_on_closed_pipe() {
+    // SAFETY: called first thing in `main`, before any thread exists; restoring a signal's
+    // default disposition touches no Rust state.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn die_quietly_on_closed_pipe() {}
+
 fn main() -> ExitCode {
+    die_quietly_on_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Config(args) => commands::config::run(args),

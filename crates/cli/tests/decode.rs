@@ -160,3 +160,22 @@ fn every_subcommand_teaches_with_an_example() {
         assert!(help.contains("Example"), "{sub}: {help}");
     }
 }
+
+/// `forewarn ... | head` ends quietly when `head` has read enough: no panic from printing into
+/// a closed pipe (Rust ignores SIGPIPE; `println!` panics on EPIPE).
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    for args in [&["formats"][..], &["config", "print-default"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_forewarn"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        // Closed before the command has printed anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("the binary finishes");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -67,6 +67,34 @@ fn same_arguments_give_the_same_bytes_whatever_the_threads() {
 }
 
 #[test]
+fn compressed_files_hold_the_same_records() {
+    let plain = tempfile::tempdir().unwrap();
+    let packed = tempfile::tempdir().unwrap();
+    let mut config = SimConfig::new(3, 300, 2);
+    config.formats = FORMATS.to_vec();
+    let truth = run(&config, plain.path());
+    config.zstd = true;
+    let packed_truth = run(&config, packed.path());
+    assert!(truth == packed_truth, "the same world, compressed or not");
+    let (plain, packed) = (files(plain.path()), files(packed.path()));
+    let mut compressed = 0;
+    for (name, bytes) in &packed {
+        let Some(original) = name.strip_suffix(".zst") else {
+            assert_eq!(bytes, &plain[name], "{name}: not a log, written as it is");
+            continue;
+        };
+        let unpacked = zstd::decode_all(bytes.as_slice()).unwrap();
+        assert!(
+            unpacked == plain[original],
+            "{name} decompresses to {original}"
+        );
+        assert!(bytes.len() < unpacked.len() / 3, "{name} is compressed");
+        compressed += 1;
+    }
+    assert!(compressed >= FORMATS.len(), "{:?}", packed.keys());
+}
+
+#[test]
 fn every_format_decodes_with_zero_rejects_and_campaigns_show_in_each() {
     let dir = tempfile::tempdir().unwrap();
     let truth = run(&small(11), dir.path());
