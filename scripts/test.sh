@@ -13,6 +13,10 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== cargo doc"
+# Broken or private intra-doc links fail here rather than rot.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
 echo "== cargo test"
 # The sample conformance tests read $FOREWARN_SAMPLES; under CI=true a missing folder fails.
 FOREWARN_SAMPLES="$samples" cargo test --workspace --locked

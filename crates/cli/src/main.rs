@@ -1,6 +1,10 @@
 //! The `forewarn` command: a thin layer of argument parsing and printing over the library
 //! crates, which do the work.
 
+// The commands' doc comments are their `--help` text, written for a terminal: `DIR/<format>`
+// there is a placeholder, not an HTML tag.
+#![allow(rustdoc::invalid_html_tags)]
+
 mod commands;
 mod summary;
 

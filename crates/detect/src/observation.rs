@@ -34,7 +34,7 @@ pub struct Observation {
     /// The configured network the source address is in (`[allowlist]`): the organisation's
     /// egress, a known VPN, or neither.
     pub network: NetworkClass,
-    /// The recovery mailbox a code went to, as [`mailbox_key`] reduces it.
+    /// The recovery mailbox a code went to, hashed from its first letter and domain (`mailbox_key`).
     pub recovery_mailbox: Option<u64>,
     pub raw: RawRef,
 }

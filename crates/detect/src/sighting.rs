@@ -99,7 +99,7 @@ pub struct Sighting {
     pub agent: Option<Name>,
     pub device: Option<u64>,
     pub actor: Option<Name>,
-    /// The recovery mailbox a code went to, as [`mailbox_key`] reduces it.
+    /// The recovery mailbox a code went to, hashed from its first letter and domain (`mailbox_key`).
     pub recovery_mailbox: Option<u64>,
     pub raw: RawRef,
 }

@@ -1,4 +1,4 @@
-//! One file per log format, each implementing [`Decoder`](crate::Decoder), all registered in
+//! One file per log format, each implementing [`Decoder`], all registered in
 //! [`DECODERS`].
 
 mod auth0;
