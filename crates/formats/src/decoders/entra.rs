@@ -438,7 +438,8 @@ pub(super) fn classify_code(code: i64) -> SignInResult {
             reason: Some(Reason::UnknownAccount),
             account_exists: Some(false),
         },
-        // IdsLocked: smart lockout, or a sign-in from an IP address with malicious activity.
+        // IdsLocked: smart lockout, or a sign-in from an IP address with malicious activity
+        // (told apart by the failure text in `sign_in_events`).
         50053 => PasswordRefused {
             reason: Some(Reason::Locked),
             account_exists: None,
@@ -642,7 +643,21 @@ pub(super) fn sign_in_events<'a>(
         PasswordRefused {
             reason,
             account_exists,
-        } => (Kind::AuthPassword, Outcome::Failure, reason, account_exists),
+        } => {
+            // 50053 is both smart lockout and a source Microsoft holds for malicious: only
+            // the failure text tells, and a blocked address says nothing about the account.
+            let malicious_source = || {
+                facts
+                    .details
+                    .iter()
+                    .any(|d| contains_ci(d, "malicious activity"))
+            };
+            let reason = match reason {
+                Some(Reason::Locked) if malicious_source() => Some(Reason::Blocked),
+                reason => reason,
+            };
+            (Kind::AuthPassword, Outcome::Failure, reason, account_exists)
+        }
         PasswordAccepted => (Kind::AuthPassword, Outcome::Success, None, Some(true)),
         MfaChallenged | MfaUnregistered | MfaFailed => {
             let details = || facts.details.iter().copied();
@@ -1537,6 +1552,30 @@ mod tests {
         assert_eq!(e[0].account, "alex@example.com");
         assert_eq!(e[0].country.map(|c| c.to_string()).as_deref(), Some("NL"));
         assert_eq!(e[0].asn, Some(64500));
+    }
+
+    #[test]
+    fn code_50053_is_a_lockout_unless_the_text_blames_the_address() {
+        let record = |reason: &str| {
+            format!(
+                r#"{{"createdDateTime":"2025-01-15T08:15:23Z","userPrincipalName":"a@example.com","ipAddress":"203.0.113.9","status":{{"errorCode":50053,"failureReason":"{reason}"}}}}"#
+            )
+        };
+        let locked = record(
+            "The account is locked, you've tried to sign in too many times with an incorrect user ID or password.",
+        );
+        assert_eq!(events(&locked)[0].reason, Some(Reason::Locked));
+        let blocked = record(
+            "Sign-in was blocked because it came from an IP address with malicious activity",
+        );
+        let blocked = events(&blocked);
+        assert_eq!(blocked[0].reason, Some(Reason::Blocked));
+        assert_eq!(
+            (blocked[0].kind, blocked[0].outcome),
+            (Kind::AuthPassword, Outcome::Failure)
+        );
+        let silent = record("");
+        assert_eq!(events(&silent)[0].reason, Some(Reason::Locked));
     }
 
     #[test]
