@@ -75,10 +75,7 @@ fn entra_round_trips_every_shape() {
             ((Kind::AuthPassword, Outcome::Failure, reason, _), Some(("signins.jsonl", r))) => {
                 let mut e = as_sign_in(event, r);
                 e.account_exists = (reason == Some(Reason::UnknownAccount)).then_some(false);
-                // 50053 is both smart lockout and a blocked source.
-                if reason == Some(Reason::Blocked) {
-                    e.reason = Some(Reason::Locked);
-                }
+                // 50053 is both smart lockout and a blocked source; the failure text tells.
                 vec![e]
             }
             ((Kind::AuthMfa, ..), Some(("signins.jsonl", r))) => {

@@ -18,7 +18,7 @@
 //! | `auth.password` failure `bad_password` | sign-in 50126 | same; `account_exists` unknown |
 //! | `auth.password` failure `unknown_account` | sign-in 50034 | same, `account_exists: false` |
 //! | `auth.password` failure `locked` | sign-in 50053 (smart lockout text) | same |
-//! | `auth.password` failure `blocked` | sign-in 50053 ("…IP address with malicious activity"): Entra's block of a source | reason `locked` (one code for both) |
+//! | `auth.password` failure `blocked` | sign-in 50053 ("…IP address with malicious activity"): Entra's block of a source | same (the failure text tells it from a lockout) |
 //! | `auth.mfa` success | sign-in 50074, interactive, method `Mobile app notification` / `Text message` / `Email` | an `auth.password` success (the password step) then the `auth.mfa` success with its channel |
 //! | `auth.mfa` failure `mfa_denied` / `mfa_timeout` / `bad_code` / `blocked` | sign-in 500121, "MFA denied; user declined the authentication" / "…did not respond to mobile app notification" (app) or "…never entered the verification code" / "…entered incorrect code" / "…user is blocked" | password success, then the failure with reason and channel |
 //! | `auth.mfa` failure, no reason | sign-in 50076 from a legacy client (`IMAP4`, not interactive) | password success, then the failure |
