@@ -175,6 +175,11 @@ pub struct Params {
     /// infected home router, a shared exit) and the account's sessions there are not the
     /// campaign's. 2: an attacker who got in uses the session that day; an owner comes back.
     pub owners_place_days: u16,
+    /// A source seen with at least this many rare clients rotates them, and links by tool to
+    /// no one. 3: an operator may switch tools once; a stuffing tool cycles through dozens of
+    /// client strings, and one of its exits carries the clients of every other operation
+    /// that picked one of them — linking through it merged three campaigns into one.
+    pub rotation_clients: usize,
 }
 
 impl Default for Params {
@@ -186,6 +191,7 @@ impl Default for Params {
             proxy_networks: 10,
             time_slack_seconds: 3600,
             owners_place_days: 2,
+            rotation_clients: 3,
         }
     }
 }
@@ -305,7 +311,12 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         let (Some(stats), Some(&i)) = (engine.source(s), index.get(&s)) else {
             continue;
         };
-        if shared_exit(stats) {
+        // A source seen with many rare clients rotates them (a stuffing tool's exit): its
+        // clients say nothing about who else uses them, and linking through it would join
+        // every operation whose tool it once carried.
+        let rotates_tools =
+            stats.agents.iter().filter(|a| rare(a)).count() >= p.rotation_clients.max(1);
+        if shared_exit(stats) || rotates_tools {
             continue;
         }
         for agent in stats.agents.iter().filter(|a| rare(a)) {

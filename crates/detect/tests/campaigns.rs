@@ -107,3 +107,82 @@ fn a_proxy_that_is_someones_home_gives_the_run_only_the_runs_tries() {
     assert_eq!(run.attacked(), 24, "{run:?}");
     assert!(!run.has_account("household@example.com"), "{run:?}");
 }
+
+/// Two operations spray from their own servers, each with its own tool; a stuffing exit that
+/// cycles through client strings, among them both tools, sprays too. The exit links by tool to
+/// no one: once, at 200,000 accounts, such an exit joined Phosphorus, a spray and a stuffing
+/// run into one campaign.
+#[test]
+fn an_exit_rotating_clients_does_not_bridge_two_operations() {
+    let mut log = Log::new();
+    log.honest_crowd();
+    let spray = |log: &mut Log, source: &str, asn: u32, day: i64, tools: &[&str]| {
+        for i in 0..12 {
+            let account = format!("{source}-target{i}@example.com");
+            let tool = tools[i % tools.len()];
+            log.add(
+                day * DAY_MS + i as i64 * 60_000,
+                Kind::AuthPassword,
+                Outcome::Failure,
+                &account,
+                source,
+                asn,
+                tool,
+            )
+            .reason = Some(Reason::BadPassword);
+        }
+    };
+    for (n, source) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+        .iter()
+        .enumerate()
+    {
+        spray(&mut log, source, 64_601, 4 + n as i64, &["ToolA/1.0"]);
+    }
+    for (n, source) in ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+        .iter()
+        .enumerate()
+    {
+        spray(&mut log, source, 64_602, 4 + n as i64, &["ToolB/2.0"]);
+    }
+    let rotating = ["ToolA/1.0", "ToolB/2.0", "ToolC/3.0", "ToolD/4.0"];
+    spray(&mut log, "192.0.2.200", 64_603, 5, &rotating);
+
+    let config = Config::parse(
+        "[campaigns]\nrare_client_share = 0.15\n",
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap();
+    let found = log.scan(config.clone());
+    let campaign_of = |source: &str| found.iter().position(|c| c.has_source(source));
+    let a = campaign_of("198.51.100.1").expect("operation A is a campaign");
+    let b = campaign_of("203.0.113.1").expect("operation B is a campaign");
+    assert_ne!(a, b, "{found:?}");
+    for source in ["198.51.100.2", "198.51.100.3"] {
+        assert_eq!(campaign_of(source), Some(a), "{found:?}");
+    }
+    for source in ["203.0.113.2", "203.0.113.3"] {
+        assert_eq!(campaign_of(source), Some(b), "{found:?}");
+    }
+
+    // The same exit with two clients only is an operator who switched tools once: it links.
+    let mut log = Log::new();
+    log.honest_crowd();
+    for (n, source) in ["198.51.100.1", "198.51.100.2"].iter().enumerate() {
+        spray(&mut log, source, 64_601, 4 + n as i64, &["ToolA/1.0"]);
+    }
+    spray(
+        &mut log,
+        "192.0.2.200",
+        64_603,
+        5,
+        &["ToolA/1.0", "ToolB/2.0"],
+    );
+    let found = log.scan(config);
+    let campaign_of = |source: &str| found.iter().position(|c| c.has_source(source));
+    assert!(campaign_of("198.51.100.1").is_some(), "{found:?}");
+    assert_eq!(
+        campaign_of("192.0.2.200"),
+        campaign_of("198.51.100.1"),
+        "{found:?}"
+    );
+}
