@@ -67,8 +67,40 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("forewarn: error: {error:#}");
+            eprintln!("forewarn: error: {}", explain(&error));
             ExitCode::from(2)
         }
+    }
+}
+
+/// The error and its causes on one line, each cause once: the libraries' messages already
+/// name their cause ("cannot open x: No such file"), which `{:#}` would print again.
+fn explain(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain;
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let error = anyhow::Error::new(io).context("out/x: No such file");
+        let error = error.context("cannot write the results into out");
+        assert_eq!(
+            explain(&error),
+            "cannot write the results into out: out/x: No such file"
+        );
+        let error = anyhow::anyhow!("disk full").context("cannot save the state");
+        assert_eq!(explain(&error), "cannot save the state: disk full");
     }
 }

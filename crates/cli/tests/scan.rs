@@ -250,3 +250,49 @@ fn a_scan_resumed_from_saved_state_follows_a_campaign_across_runs() {
         "{missing:?}"
     );
 }
+
+/// Mistakes that would waste a long scan are refused before reading: a window that holds no
+/// time, an output folder that cannot be made. Each names what is wrong, once.
+#[test]
+fn mistakes_are_refused_before_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("events.jsonl");
+    std::fs::write(&input, enumeration_lines().join("\n") + "\n").unwrap();
+    let input = input.to_str().unwrap();
+    let out = dir.path().join("results");
+    let out = out.to_str().unwrap();
+
+    let run = scan(&[
+        input,
+        "--out",
+        out,
+        "--since",
+        "2019-09-10",
+        "--until",
+        "2019-09-01",
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{run:?}");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("--since") && stderr.contains("not before"),
+        "{stderr}"
+    );
+    assert!(!std::path::Path::new(out).exists(), "nothing written");
+
+    // A file where the folder should be.
+    let blocked = dir.path().join("blocked");
+    std::fs::write(&blocked, "").unwrap();
+    let target = blocked.join("results");
+    let run = scan(&[input, "--out", target.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2), "{run:?}");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("cannot create the output folder"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("Not a directory").count(), 1, "{stderr}");
+    assert!(
+        !stderr.contains("read "),
+        "stopped before reading: {stderr}"
+    );
+}

@@ -344,6 +344,16 @@ impl Progress {
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = crate::commands::config::load(args.config.as_deref())?;
+    if let (Some(since), Some(until)) = (args.since, args.until) {
+        anyhow::ensure!(
+            since < until,
+            "--since {since} is not before --until {until}: no event could fall between them"
+        );
+    }
+    // Before reading anything: a scan of a month of logs must not end on a folder it
+    // cannot write.
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let options = ScanOptions {
@@ -360,10 +370,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         let events: u64 = scanned.summary.inputs.iter().map(|i| i.events()).sum();
         let rejected: u64 = scanned.summary.inputs.iter().map(|i| i.rejected()).sum();
+        let inputs = scanned.summary.inputs.len();
         println!(
-            "read {} events from {} inputs in {:.1} s ({} rejected)",
+            "read {} events from {} input{} in {:.1} s ({} rejected)",
             thousands(events),
-            scanned.summary.inputs.len(),
+            inputs,
+            if inputs == 1 { "" } else { "s" },
             started.elapsed().as_secs_f64(),
             thousands(rejected)
         );
