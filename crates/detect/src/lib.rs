@@ -26,6 +26,7 @@ pub mod network;
 mod observation;
 mod saved;
 mod sighting;
+pub mod sigma;
 
 pub use accounts::FlaggedAccount;
 pub use allowlist::NetworkClass;

@@ -595,6 +595,24 @@ impl RuleSet {
         !self.correlations.is_empty()
     }
 
+    /// A loaded correlation rule's `timespan`; `None` for other rules.
+    pub fn timespan(&self, id: RuleId) -> Option<jiff::SignedDuration> {
+        self.correlations
+            .iter()
+            .find(|c| c.rule == id)
+            .map(|c| c.timespan)
+    }
+
+    /// How many rules loaded (can run on some format): detection rules, then correlations.
+    pub fn loaded(&self) -> (usize, usize) {
+        let detections = self
+            .rules
+            .iter()
+            .filter(|r| r.kind == RuleKind::Detection && !r.formats.is_empty())
+            .count();
+        (detections, self.correlations.len())
+    }
+
     fn program(&self, format: Format) -> Option<&Program> {
         self.by_format[format_index(format)].map(|index| &self.programs[index])
     }
