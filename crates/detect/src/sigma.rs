@@ -28,7 +28,7 @@
 //! with nothing left inside its rule's `timespan` is forgotten.
 //!
 //! A record without a time of its own (an sshd line the decoder skipped) takes the time of
-//! the record before it in its batch, or else of the latest hit.
+//! the last event before it in its batch, or else of the latest hit.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
@@ -74,7 +74,8 @@ pub struct RuleRunner<'r> {
     hits: Vec<RuleHit>,
     since_ms: Option<i64>,
     until_ms: Option<i64>,
-    /// The time of the last timed record of this batch: a record without one takes it.
+    /// The time of the last event (or matched record) of this batch: a matched record without
+    /// a time of its own takes it.
     last_ms: Option<i64>,
 }
 
@@ -99,30 +100,43 @@ impl<'r> RuleRunner<'r> {
         if !rules.has_rules_for(record.format) {
             return;
         }
-        let own = match record.event {
-            Some(event) => Some(event.time),
-            None => rules.record_time(record.format, record.bytes, &mut self.scratch),
+        let inside = |ms: i64, runner: &Self| {
+            runner.since_ms.is_none_or(|since| ms >= since)
+                && runner.until_ms.is_none_or(|until| ms < until)
         };
-        let time_ms = own.map(|t| t.as_millisecond()).or(self.last_ms);
-        if let Some(ms) = time_ms {
+        let event_ms = record.event.map(|event| event.time.as_millisecond());
+        if let Some(ms) = event_ms {
             self.last_ms = Some(ms);
-            if self.since_ms.is_some_and(|since| ms < since)
-                || self.until_ms.is_some_and(|until| ms >= until)
-            {
+            if !inside(ms, self) {
                 return;
             }
         }
-        let time = time_ms
-            .and_then(|ms| Timestamp::from_millisecond(ms).ok())
-            .unwrap_or(Timestamp::UNIX_EPOCH);
+        // `evaluate` leaves the time in its matches, which are not used here: the hit's time is
+        // read below, and for a record without an event only when it matched (most do not).
         rules.evaluate(
             record.format,
             record.bytes,
-            time,
+            Timestamp::UNIX_EPOCH,
             &mut self.scratch,
             &mut self.matches,
         );
         if self.matches.is_empty() {
+            return;
+        }
+        let time_ms = match event_ms {
+            Some(ms) => Some(ms),
+            None => {
+                let own = rules
+                    .record_time(record.format, record.bytes, &mut self.scratch)
+                    .map(|t| t.as_millisecond());
+                if let Some(ms) = own {
+                    self.last_ms = Some(ms);
+                }
+                own.or(self.last_ms)
+            }
+        };
+        if time_ms.is_some_and(|ms| !inside(ms, self)) {
+            self.matches.clear();
             return;
         }
         let (account, source) = match record.event {
