@@ -4,9 +4,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
 
-use forewarn_rules::RuleSet;
-
 use forewarn_model::{AuthEvent, Country, Kind, Outcome as EventOutcome};
+use forewarn_rules::RuleSet;
 use serde::{Deserialize, Serialize};
 
 use crate::allowlist::{NetworkClass, Networks};

@@ -603,16 +603,6 @@ impl RuleSet {
             .map(|c| c.timespan)
     }
 
-    /// How many rules loaded (can run on some format): detection rules, then correlations.
-    pub fn loaded(&self) -> (usize, usize) {
-        let detections = self
-            .rules
-            .iter()
-            .filter(|r| r.kind == RuleKind::Detection && !r.formats.is_empty())
-            .count();
-        (detections, self.correlations.len())
-    }
-
     fn program(&self, format: Format) -> Option<&Program> {
         self.by_format[format_index(format)].map(|index| &self.programs[index])
     }
