@@ -35,6 +35,8 @@ pub(crate) struct Saving<'a> {
     pub max_seen: i64,
     pub last_sweep_ms: i64,
     pub detectors: Vec<(&'static str, serde_json::Value)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<serde_json::Value>,
 }
 
 /// A checkpoint as read back.
@@ -60,6 +62,9 @@ pub(crate) struct Checkpoint {
     pub(crate) last_sweep_ms: i64,
     /// Each detector's own state, by name.
     pub(crate) detectors: Vec<(String, serde_json::Value)>,
+    /// The Sigma rules' state (hits in waiting, correlation windows, findings), when rules ran.
+    #[serde(default)]
+    pub(crate) rules: Option<serde_json::Value>,
 }
 
 /// Why a checkpoint cannot be used.
@@ -69,6 +74,8 @@ pub enum RestoreError {
     Read(serde_json::Error),
     #[error("the checkpoint is of layout version {found}; this forewarn reads version {expected}: scan again from the logs")]
     Version { found: u32, expected: u32 },
+    #[error("the checkpoint's Sigma rule state cannot be read: {0}")]
+    Rules(serde_json::Error),
     #[error("the checkpoint's state of detector {name} cannot be read: {source}")]
     Detector {
         name: String,

@@ -2,8 +2,10 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Arc;
 
 use forewarn_model::{AuthEvent, Country, Kind, Outcome as EventOutcome};
+use forewarn_rules::RuleSet;
 use serde::{Deserialize, Serialize};
 
 use crate::allowlist::{NetworkClass, Networks};
@@ -15,6 +17,7 @@ use crate::intern::{FastMap, Interner, Symbol};
 use crate::network::{Network, NetworkStats};
 use crate::observation::{Observation, SourceStats};
 use crate::sighting::{Keys, Name, Namespace, Sighting, SightingBatch, Sightings};
+use crate::sigma::{RuleHit, RuleOutcome, RuleStage};
 
 /// `[engine]`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -174,6 +177,8 @@ impl State {
 pub struct Outcome {
     pub verdicts: Vec<Verdict>,
     pub campaigns: Vec<Campaign>,
+    /// The Sigma rules' findings, when rules ran ([`Engine::with_rules`]).
+    pub rules: Option<RuleOutcome>,
 }
 
 pub struct Engine {
@@ -189,6 +194,10 @@ pub struct Engine {
     /// Inputs read by the runs this engine's state was restored from: evidence of this run
     /// points past them.
     input_offset: u32,
+    /// Sigma rules: their hits in waiting, correlation windows and findings.
+    rules: Option<RuleStage>,
+    /// The rule stage a checkpoint held, until rules are given ([`Engine::with_rules`]).
+    saved_rules: Option<serde_json::Value>,
 }
 
 /// The reorder buffer. Logs are mostly in time order, so events that come in order queue in
@@ -300,6 +309,31 @@ impl Engine {
             reorder: Reorder::new(),
             last_sweep_ms: i64::MIN,
             input_offset: 0,
+            rules: None,
+            saved_rules: None,
+        }
+    }
+
+    /// Runs Sigma rules beside the detectors: their hits come through
+    /// [`Engine::push_rule_hits`] (made by [`crate::sigma::RuleRunner`]s on the decoding
+    /// threads). An engine restored from a checkpoint goes on with the rule state it saved.
+    pub fn with_rules(mut self, rules: Arc<RuleSet>) -> Result<Engine, RestoreError> {
+        let mut stage = RuleStage::new(rules, self.config.engine.lateness_seconds);
+        if let Some(saved) = self.saved_rules.take() {
+            stage.restore(saved).map_err(RestoreError::Rules)?;
+        }
+        self.rules = Some(stage);
+        Ok(self)
+    }
+
+    /// Takes a batch of rule hits (in the order their records were read).
+    pub fn push_rule_hits(&mut self, hits: Vec<RuleHit>) {
+        let Some(stage) = self.rules.as_mut() else {
+            return;
+        };
+        for mut hit in hits {
+            hit.raw.input = hit.raw.input.saturating_add(self.input_offset);
+            stage.push(hit);
         }
     }
 
@@ -363,6 +397,7 @@ impl Engine {
                 .iter()
                 .map(|d| Ok((d.name(), d.save()?)))
                 .collect::<Result<_, serde_json::Error>>()?,
+            rules: self.rules.as_ref().map(RuleStage::save).transpose()?,
         };
         checkpoint::write(out, &saving)
     }
@@ -407,6 +442,7 @@ impl Engine {
             }
         }
         engine.input_offset = u32::try_from(checkpoint.inputs.len()).unwrap_or(u32::MAX);
+        engine.saved_rules = checkpoint.rules;
         Ok((engine, checkpoint.inputs))
     }
 
@@ -558,11 +594,18 @@ impl Engine {
         }
         let mut campaigns = campaigns::build(&self, &verdicts);
         crate::accounts::attach(&mut campaigns, &verdicts);
+        let latest = self.reorder.max_seen.max(0);
+        let rules = self.rules.take().map(|stage| {
+            let mut outcome = stage.finish(latest);
+            crate::sigma::join_campaigns(&mut outcome, &mut campaigns, &self.state);
+            outcome
+        });
         (
             self.state,
             Outcome {
                 verdicts,
                 campaigns,
+                rules,
             },
         )
     }

@@ -5,7 +5,9 @@
 //! interleaved by time). Strings are interned once, so state is keyed by small ids. Each
 //! [`Detector`] keeps its own keyed state and, when asked, gives [`Verdict`]s about sources or
 //! accounts, with the signals and evidence behind them; [`campaigns`] turns the suspicious
-//! sources into campaigns and each account's furthest stage.
+//! sources into campaigns and each account's furthest stage. [`sigma`] runs Sigma rules beside
+//! the detectors: their matches, made where records are decoded, are ordered, correlated and
+//! kept with the engine's state, and join campaigns without making any.
 //!
 //! This crate must not read files or write output: it sees events and returns findings.
 
@@ -26,6 +28,7 @@ pub mod network;
 mod observation;
 mod saved;
 mod sighting;
+pub mod sigma;
 
 pub use accounts::FlaggedAccount;
 pub use allowlist::NetworkClass;

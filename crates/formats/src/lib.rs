@@ -25,5 +25,6 @@ pub use decoders::{decoder_for, detect, DECODERS};
 pub use format::{Format, UnknownFormat};
 pub use parallel::Batcher;
 pub use reader::{
-    EventSink, FormatCounts, InputSummary, ReadError, ReadOptions, Reader, Rejection, Summary,
+    EventSink, FormatCounts, InputSummary, RawRecord, ReadError, ReadOptions, Reader, Rejection,
+    Summary,
 };

@@ -2,7 +2,8 @@
 //!
 //! The calling thread cuts a line-oriented input into blocks of whole lines; worker threads
 //! decode the blocks and turn their events into owned batches (a [`Batcher`] decides what a
-//! batch holds: events borrow the block, so they cannot leave the worker as they are); the
+//! batch holds: events borrow the block, so they cannot leave the worker as they are; a
+//! batcher may also look at each decoded or skipped raw record, for Sigma rules); the
 //! batches and each block's accounting reach the caller in input order. A parallel read
 //! therefore gives exactly what a serial one gives: the same events in the same order, the
 //! same summary, the same quarantine file.
@@ -19,8 +20,8 @@ use forewarn_model::{AuthEvent, Timestamp};
 
 use crate::framing::Layout;
 use crate::input::{self, Input};
-use crate::reader::{trim_line_end, Cursor};
-use crate::{InputSummary, ReadError, ReadOptions, Reader, RecordError};
+use crate::reader::{trim_line_end, Cursor, Sink};
+use crate::{InputSummary, RawRecord, ReadError, ReadOptions, Reader, RecordError};
 
 /// Turns events into owned batches on a worker thread.
 pub trait Batcher: Send {
@@ -28,6 +29,11 @@ pub trait Batcher: Send {
 
     /// Takes one event, which borrows the worker's buffer.
     fn add(&mut self, event: &AuthEvent<'_>);
+
+    /// Sees each record that was decoded (after its events were added) or skipped, with its
+    /// bytes, format and place: for work on the raw records (Sigma rules). Rejected and blank
+    /// records are not shown. Does nothing unless a batcher needs it.
+    fn record(&mut self, _record: &RawRecord<'_>) {}
 
     /// Everything added since the last call.
     fn take(&mut self) -> Self::Batch;
@@ -125,23 +131,17 @@ impl Reader {
                 sink,
             );
         }
-        let mut batcher = make_batcher();
-        let mut pending = 0usize;
-        let mut add = |event: &AuthEvent<'_>| {
-            batcher.add(event);
-            pending += 1;
-            if pending == SERIAL_BATCH {
-                pending = 0;
-                return sink(batcher.take());
-            }
-            Ok(())
+        let mut serial = Serial {
+            batcher: make_batcher(),
+            pending: 0,
+            sink,
         };
         let result = match layout {
-            Layout::Lines => self.read_lines(&mut cursor, head, &mut stream, &mut add),
-            Layout::Document => self.read_document(&mut cursor, head, &mut stream, &mut add),
+            Layout::Lines => self.read_lines(&mut cursor, head, &mut stream, &mut serial),
+            Layout::Document => self.read_document(&mut cursor, head, &mut stream, &mut serial),
         };
         // What was read before a failure is still delivered.
-        let flushed = sink(batcher.take()).map_err(ReadError::Sink);
+        let flushed = (serial.sink)(serial.batcher.take()).map_err(ReadError::Sink);
         result.and(flushed)
     }
 
@@ -220,6 +220,43 @@ impl Reader {
     }
 }
 
+/// A batcher on the calling thread, handing a batch on every [`SERIAL_BATCH`] events.
+struct Serial<'s, B: Batcher> {
+    batcher: B,
+    pending: usize,
+    sink: &'s mut dyn FnMut(B::Batch) -> io::Result<()>,
+}
+
+impl<B: Batcher> Sink for Serial<'_, B> {
+    fn event(&mut self, event: &AuthEvent<'_>) -> io::Result<()> {
+        self.batcher.add(event);
+        self.pending += 1;
+        if self.pending == SERIAL_BATCH {
+            self.pending = 0;
+            return (self.sink)(self.batcher.take());
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: &RawRecord<'_>) {
+        self.batcher.record(record);
+    }
+}
+
+/// A worker's batcher: its batch is handed over whole, once the block is decoded.
+struct Worker<'b, B>(&'b mut B);
+
+impl<B: Batcher> Sink for Worker<'_, B> {
+    fn event(&mut self, event: &AuthEvent<'_>) -> io::Result<()> {
+        self.0.add(event);
+        Ok(())
+    }
+
+    fn record(&mut self, record: &RawRecord<'_>) {
+        self.0.record(record);
+    }
+}
+
 /// What every worker needs to decode a block of one input.
 struct Job<'a> {
     options: &'a ReadOptions,
@@ -238,10 +275,7 @@ impl Job<'_> {
         }
         let input = reader.start_input(self.name.to_owned());
         let mut cursor = Cursor::new(input, self.raw_input, self.reference_time);
-        let mut add = |event: &AuthEvent<'_>| {
-            batcher.add(event);
-            Ok(())
-        };
+        let mut add = Worker(&mut *batcher);
         // Workers are told to keep no limit, and their sink never fails: no error can come.
         let _ = match block.too_long {
             Some(size) => {
@@ -268,7 +302,7 @@ fn decode_lines(
     reader: &mut Reader,
     cursor: &mut Cursor,
     block: &Block,
-    add: &mut crate::EventSink<'_>,
+    add: &mut dyn Sink,
 ) -> Result<(), ReadError> {
     let bytes = &block.bytes;
     let mut start = 0;
@@ -289,7 +323,7 @@ fn one_line(
     cursor: &mut Cursor,
     number: u64,
     line: &[u8],
-    add: &mut crate::EventSink<'_>,
+    add: &mut dyn Sink,
 ) -> Result<(), ReadError> {
     let limit = reader.options.max_record_bytes;
     if line.len() > limit {

@@ -177,6 +177,39 @@ impl Serialize for Format {
 /// Receives each decoded event; an error ends the run (stdout closed, say).
 pub type EventSink<'s> = dyn FnMut(&AuthEvent<'_>) -> io::Result<()> + 's;
 
+/// A record the reader decoded or skipped, as it was read: what a consumer that looks at raw
+/// records (Sigma rules) sees beside the events. Rejected and blank records are never shown.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'r> {
+    /// The record's bytes: one JSON object (an element of an array or API page on its own),
+    /// or one text line without its line end.
+    pub bytes: &'r [u8],
+    /// The format it was read as.
+    pub format: Format,
+    /// Where it is; its events carry the same reference.
+    pub raw: RawRef,
+    /// Its first event; `None` when the decoder skipped the record (a type forewarn does not
+    /// turn into events).
+    pub event: Option<&'r AuthEvent<'r>>,
+}
+
+/// Where the reader delivers what it read: every event, and every record decoded or skipped
+/// (after its events).
+pub(crate) trait Sink {
+    fn event(&mut self, event: &AuthEvent<'_>) -> io::Result<()>;
+
+    fn record(&mut self, _record: &RawRecord<'_>) {}
+}
+
+/// A plain event sink: records are not looked at.
+pub(crate) struct Events<'a, 's>(pub(crate) &'a mut EventSink<'s>);
+
+impl Sink for Events<'_, '_> {
+    fn event(&mut self, event: &AuthEvent<'_>) -> io::Result<()> {
+        (self.0)(event)
+    }
+}
+
 /// Reads inputs into events, accounting for every record.
 pub struct Reader {
     pub(crate) options: ReadOptions,
@@ -263,7 +296,12 @@ impl Reader {
                 return Err(error.into());
             }
         };
-        self.read_stream(&input.name(), &mut stream, reference_time, sink)
+        self.read_stream(
+            &input.name(),
+            &mut stream,
+            reference_time,
+            &mut Events(sink),
+        )
     }
 
     /// Reads an in-memory input (tests, benchmarks, HTTP bodies).
@@ -279,9 +317,9 @@ impl Reader {
                     path: name.into(),
                     source,
                 })?;
-            return self.read_stream(name, &mut stream, Timestamp::now(), sink);
+            return self.read_stream(name, &mut stream, Timestamp::now(), &mut Events(sink));
         }
-        self.read_stream(name, &mut &bytes[..], Timestamp::now(), sink)
+        self.read_stream(name, &mut &bytes[..], Timestamp::now(), &mut Events(sink))
     }
 
     pub(crate) fn start_input(&mut self, name: String) -> u32 {
@@ -297,7 +335,7 @@ impl Reader {
         name: &str,
         stream: &mut dyn BufRead,
         reference_time: Timestamp,
-        sink: &mut EventSink<'_>,
+        sink: &mut dyn Sink,
     ) -> Result<(), ReadError> {
         match self.begin(name, stream, reference_time)? {
             Some((mut cursor, head, Layout::Lines)) => {
@@ -339,7 +377,7 @@ impl Reader {
         cursor: &mut Cursor,
         head: Vec<u8>,
         stream: &mut dyn BufRead,
-        sink: &mut EventSink<'_>,
+        sink: &mut dyn Sink,
     ) -> Result<(), ReadError> {
         let mut stream = io::Cursor::new(head).chain(stream);
         let mut line = Vec::with_capacity(64 * 1024);
@@ -378,7 +416,7 @@ impl Reader {
         cursor: &mut Cursor,
         number: u64,
         record: &[u8],
-        sink: &mut EventSink<'_>,
+        sink: &mut dyn Sink,
     ) -> Result<(), ReadError> {
         let starts_array = record.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
         if (starts_array || cursor.lines_may_be_pages) && framing::line_may_hold_several(record) {
@@ -412,7 +450,7 @@ impl Reader {
         cursor: &mut Cursor,
         mut buffer: Vec<u8>,
         stream: &mut dyn BufRead,
-        sink: &mut EventSink<'_>,
+        sink: &mut dyn Sink,
     ) -> Result<(), ReadError> {
         let read_error = stream.read_to_end(&mut buffer).err();
         let split = framing::split_document(&buffer);
@@ -483,7 +521,7 @@ impl Reader {
         line: u64,
         index: u32,
         record: &[u8],
-        sink: &mut EventSink<'_>,
+        sink: &mut dyn Sink,
     ) -> Result<(), ReadError> {
         let summary = &mut self.summary.inputs[cursor.input as usize];
         summary.records += 1;
@@ -537,15 +575,28 @@ impl Reader {
                 counts.decoded += 1;
                 counts.events += 1;
                 event.raw = raw;
-                sink(&event).map_err(ReadError::Sink)
+                sink.event(&event).map_err(ReadError::Sink)?;
+                sink.record(&RawRecord {
+                    bytes: record,
+                    format: chosen.format(),
+                    raw,
+                    event: Some(&event),
+                });
+                Ok(())
             }
-            Decoded::Many(events) => {
+            Decoded::Many(mut events) => {
                 counts.decoded += 1;
                 counts.events += events.len() as u64;
-                for mut event in events {
+                for event in &mut events {
                     event.raw = raw;
-                    sink(&event).map_err(ReadError::Sink)?;
+                    sink.event(event).map_err(ReadError::Sink)?;
                 }
+                sink.record(&RawRecord {
+                    bytes: record,
+                    format: chosen.format(),
+                    raw,
+                    event: events.first(),
+                });
                 Ok(())
             }
             Decoded::Skipped(what) => {
@@ -556,6 +607,12 @@ impl Reader {
                         summary.skipped.insert(what.into_owned(), 1);
                     }
                 }
+                sink.record(&RawRecord {
+                    bytes: record,
+                    format: chosen.format(),
+                    raw,
+                    event: None,
+                });
                 Ok(())
             }
         }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use forewarn_formats::input::Input;
-use forewarn_formats::{Batcher, ReadOptions, Reader};
+use forewarn_formats::{Batcher, RawRecord, ReadOptions, Reader};
 use forewarn_model::AuthEvent;
 
 /// Keeps every event whole, with its position.
@@ -208,4 +208,116 @@ fn a_deeply_nested_record_costs_only_its_line_on_a_worker() {
     assert_eq!(serial.0.len(), 20_000 - 4);
     assert!(parallel.0 == serial.0);
     assert_eq!(parallel.1, serial.1);
+}
+
+/// Keeps what the record hook shows: place, format, whether the record had an event (and
+/// whether that event is the one the events carry), and its bytes.
+#[derive(Default)]
+struct KeepRecords {
+    events: Vec<forewarn_model::RawRef>,
+    records: Vec<String>,
+}
+
+impl Batcher for KeepRecords {
+    type Batch = (Vec<forewarn_model::RawRef>, Vec<String>);
+
+    fn add(&mut self, event: &AuthEvent<'_>) {
+        self.events.push(event.raw);
+    }
+
+    fn record(&mut self, record: &RawRecord<'_>) {
+        // Its event carries its place.
+        let event = record.event.map(|e| {
+            assert_eq!(e.raw, record.raw);
+            e.account.to_string()
+        });
+        self.records.push(format!(
+            "{:?} {} {:?} {}",
+            record.raw,
+            record.format,
+            event,
+            String::from_utf8_lossy(record.bytes)
+        ));
+    }
+
+    fn take(&mut self) -> Self::Batch {
+        (
+            std::mem::take(&mut self.events),
+            std::mem::take(&mut self.records),
+        )
+    }
+}
+
+fn read_records(path: &std::path::Path, threads: usize) -> (Vec<String>, String) {
+    let mut reader = Reader::new(options());
+    let input = Input::Path(path.to_owned());
+    let mut records = Vec::new();
+    reader
+        .read_parallel(&input, threads, &KeepRecords::default, &mut |(_, batch)| {
+            records.extend(batch);
+            Ok(())
+        })
+        .unwrap();
+    let summary = serde_json::to_string(&reader.into_summary().unwrap()).unwrap();
+    (records, summary)
+}
+
+/// An Okta event type forewarn does not decode (skipped, but shown to the hook).
+fn skipped_okta(i: usize) -> String {
+    format!(
+        r#"{{"uuid":"u{i}","published":"2019-08-14T04:00:{:02}.000Z","eventType":"policy.rule.update","actor":{{"alternateId":"admin@example.com"}},"outcome":{{"result":"SUCCESS"}}}}"#,
+        i % 60
+    )
+}
+
+#[test]
+fn the_record_hook_sees_every_decoded_and_skipped_record_once_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.jsonl");
+    let mut bytes = troubled_input();
+    bytes.push(b'\n');
+    for i in 0..3_000 {
+        let record = if i % 3 == 0 { skipped_okta(i) } else { line(i) };
+        bytes.extend_from_slice(format!("{record}\n").as_bytes());
+    }
+    // Two records in one line (an array): each is shown on its own, with its index.
+    bytes.extend_from_slice(format!("[{},{}]\n", skipped_okta(1), line(2)).as_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+
+    let (serial, summary) = read_records(&path, 1);
+    let accounted: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    let input = &accounted["inputs"][0];
+    let decoded_and_skipped: u64 = input["formats"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|c| c["decoded"].as_u64().unwrap() + c["skipped"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        serial.len() as u64,
+        decoded_and_skipped,
+        "one call per record"
+    );
+    assert!(input["rejected"].as_object().unwrap().values().count() > 0);
+    let skipped = serial.iter().filter(|r| r.contains(" okta None ")).count();
+    assert_eq!(
+        skipped,
+        1_000 + 1,
+        "skipped records are shown, without an event"
+    );
+    assert!(
+        serial.iter().all(|r| !r.contains("not json at all")),
+        "rejected records are not shown"
+    );
+    assert!(serial
+        .iter()
+        .any(|r| r.starts_with("RawRef { input: 0, line: 33002, index: 1 } okta None")));
+    assert!(serial
+        .iter()
+        .any(|r| r.starts_with("RawRef { input: 0, line: 33002, index: 2 } native Some")));
+    for threads in [2, 3] {
+        let (parallel, parallel_summary) = read_records(&path, threads);
+        assert!(parallel == serial, "records differ with {threads} threads");
+        assert_eq!(parallel_summary, summary);
+    }
 }

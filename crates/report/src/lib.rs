@@ -1,5 +1,6 @@
 //! Writes a scan's results as DESIGN.md's output contract: `accounts.jsonl`, `campaigns.json`
-//! and `findings.jsonl` (one OCSF 1.3 Detection Finding, class 2004, per verdict).
+//! and `findings.jsonl` (one OCSF 1.3 Detection Finding, class 2004, per verdict and per Sigma
+//! rule finding).
 //!
 //! This crate must not detect anything: it only turns the engine's campaigns and verdicts
 //! into files people and tools read.
@@ -10,8 +11,10 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use forewarn_detect::engine_state::State;
+use forewarn_detect::sigma::{RuleFinding, RuleOutcome};
 use forewarn_detect::{Campaign, Stage, Subject, Verdict};
 use forewarn_model::{RawRef, Timestamp};
+use forewarn_rules::Level;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -280,12 +283,136 @@ pub fn finding(
     })
 }
 
+/// OCSF's severity for a Sigma level.
+fn severity(level: Level) -> (u8, &'static str) {
+    match level {
+        Level::Informational => (1, "Informational"),
+        Level::Low => (2, "Low"),
+        Level::Medium => (3, "Medium"),
+        Level::High => (4, "High"),
+        Level::Critical => (5, "Critical"),
+    }
+}
+
+/// One OCSF Detection Finding (class 2004) for a Sigma rule's finding: analytic type rule,
+/// uid the rule's id, name its title; evidence the matched records' places with the rule's
+/// field values there (a correlation: the places of the matches in its window).
+pub fn rule_finding(
+    rules: &RuleOutcome,
+    finding: &RuleFinding,
+    campaign: Option<&str>,
+    index: usize,
+    input_name: &dyn Fn(u32) -> String,
+) -> serde_json::Value {
+    let rule = rules.rules.rule(finding.rule);
+    let (severity_id, severity) = severity(rule.level);
+    let mut observables: Vec<serde_json::Value> = Vec::new();
+    if let Some(source) = finding.source.as_deref() {
+        observables.push(serde_json::json!({"name": "src_endpoint.ip", "type_id": 2, "type": "IP Address", "value": source}));
+    }
+    if let Some(account) = finding.account.as_deref() {
+        observables.push(serde_json::json!({"name": "user.name", "type_id": 4, "type": "User Name", "value": account}));
+    }
+    let evidences: Vec<serde_json::Value> = finding
+        .evidence
+        .iter()
+        .map(|evidence| {
+            let fields: serde_json::Map<String, serde_json::Value> = evidence
+                .fields
+                .iter()
+                .map(|f| (f.name.to_string(), serde_json::json!(f.values)))
+                .collect();
+            let mut data = serde_json::json!({
+                "input": input_name(evidence.raw.input),
+                "line": evidence.raw.line,
+                "record": evidence.raw.index,
+            });
+            if !fields.is_empty() {
+                data["fields"] = serde_json::Value::Object(fields);
+            }
+            serde_json::json!({"data": data})
+        })
+        .collect();
+    let kind = match finding.correlation {
+        Some(_) => "sigma correlation",
+        None => "sigma detection",
+    };
+    let mut unmapped = serde_json::json!({
+        "rule": {
+            "id": rule.id,
+            "level": rule.level,
+            "tags": rule.tags,
+            "file": rule.file.display().to_string(),
+        },
+        "matches": finding.count,
+        "campaign": campaign,
+        "account": finding.account.as_deref(),
+    });
+    if let Some(correlation) = &finding.correlation {
+        let group: serde_json::Map<String, serde_json::Value> = correlation
+            .group
+            .iter()
+            .map(|(name, value)| (name.clone(), serde_json::json!(value)))
+            .collect();
+        unmapped["correlation"] = serde_json::json!({
+            "group": group,
+            "timespan_seconds": rules.rules.timespan(finding.rule).map(|t| t.as_secs()),
+            "window": {"first_seen": time(finding.first_ms), "last_seen": time(finding.last_ms)},
+            "events": finding.count,
+            "value": correlation.value,
+            "rules": correlation.rules,
+            "values": correlation.values,
+        });
+    }
+    let mut info = serde_json::json!({
+        "uid": format!("forewarn-{index}"),
+        "title": rule.title,
+        "types": [kind],
+        "first_seen_time": finding.first_ms,
+        "last_seen_time": finding.last_ms,
+        "analytic": {"name": rule.title, "uid": rule.id, "type_id": 1, "type": "Rule"},
+        "attacks": rule.techniques.iter().map(|t| {
+            let name = technique_name(t);
+            if name.is_empty() {
+                serde_json::json!({"technique": {"uid": t}})
+            } else {
+                serde_json::json!({"technique": {"uid": t, "name": name}})
+            }
+        }).collect::<Vec<_>>(),
+        "related_events_count": finding.count,
+    });
+    if let Some(description) = &rule.description {
+        info["desc"] = serde_json::json!(description);
+    }
+    serde_json::json!({
+        "class_uid": 2004,
+        "class_name": "Detection Finding",
+        "category_uid": 2,
+        "category_name": "Findings",
+        "activity_id": 1,
+        "activity_name": "Create",
+        "type_uid": 200401,
+        "type_name": "Detection Finding: Create",
+        "time": finding.last_ms,
+        "severity_id": severity_id,
+        "severity": severity,
+        "status_id": 1,
+        "status": "New",
+        "metadata": {"version": "1.3.0", "product": {"name": "forewarn", "vendor_name": "forewarn", "version": env!("CARGO_PKG_VERSION")}},
+        "finding_info": info,
+        "observables": observables,
+        "evidences": evidences,
+        "unmapped": unmapped,
+    })
+}
+
 /// Writes the three files into `dir` (created).
 pub fn write(
     dir: &Path,
     state: &State,
     campaigns: &[Campaign],
     verdicts: &[Verdict],
+    rules: Option<&RuleOutcome>,
     input_name: &dyn Fn(u32) -> String,
 ) -> Result<(), ReportError> {
     let err = |path: &Path| {
@@ -331,6 +458,23 @@ pub fn write(
                 }),
         };
         let value = finding(state, verdict, campaign, i + 1, input_name);
+        serde_json::to_writer(&mut out, &value).map_err(|e| ReportError {
+            path: path.clone(),
+            source: e.into(),
+        })?;
+        out.write_all(b"\n").map_err(err(&path))?;
+    }
+    for (i, found) in rules
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
+        .enumerate()
+    {
+        let (rules, found) = found;
+        let campaign = found
+            .campaign
+            .and_then(|c| campaigns.get(c))
+            .map(|c| c.id.as_str());
+        let value = rule_finding(rules, found, campaign, verdicts.len() + i + 1, input_name);
         serde_json::to_writer(&mut out, &value).map_err(|e| ReportError {
             path: path.clone(),
             source: e.into(),

@@ -27,6 +27,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
+use forewarn_model::RawRef;
 use jiff::{SignedDuration, Timestamp};
 use rsigma_parser::{
     ConditionExpr, ConditionOperator, CorrelationCondition, CorrelationRule, CorrelationType,
@@ -108,9 +109,19 @@ pub struct CorrelationMatch<'s> {
     pub value: f64,
     /// The ids of the rules whose matches are in the window.
     pub rules: Vec<&'s str>,
+    /// Where the matches in the window are, for those fed with a place
+    /// ([`Correlator::observe_fields`]): the first [`EVIDENCE`]` - 1` and the last.
+    pub evidence: Vec<RawRef>,
+    /// The distinct values of `condition.field` in the window (value_count and the value
+    /// aggregations), the first [`EVIDENCE`] of them.
+    pub values: Vec<String>,
     /// False when this correlation only feeds another (whose `generate` is false).
     pub report: bool,
 }
+
+/// How many places and values a firing carries at most: enough to read what happened, and
+/// a burst of thousands of matches stays a small alert.
+pub const EVIDENCE: usize = 10;
 
 /// The state of every correlation: per rule and group, the matches of the last `timespan`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -131,13 +142,17 @@ struct Entry {
     /// Index into the correlation's sources.
     source: usize,
     value: Option<String>,
+    /// Where the match is (absent for matches fed without a place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evidence: Option<RawRef>,
 }
 
 /// A match on its way into correlations: a rule's, or a correlation's that fired.
-struct Input<'s> {
+struct Input<'a> {
     rule: RuleId,
     time: Timestamp,
-    fields: Vec<(&'s str, Option<String>)>,
+    fields: Vec<(&'a str, Option<String>)>,
+    evidence: Option<RawRef>,
 }
 
 const GROUP_SEPARATOR: char = '\u{1f}';
@@ -153,22 +168,37 @@ impl Correlator {
         rules: &'s RuleSet,
         matched: &RuleMatch<'s>,
     ) -> Vec<CorrelationMatch<'s>> {
+        let fields: Vec<(&str, Option<&str>)> = matched
+            .fields
+            .iter()
+            .map(|f| (f.name, f.values.first().map(String::as_str)))
+            .collect();
+        self.observe_fields(rules, matched.rule_id, matched.time, &fields, None)
+    }
+
+    /// Feeds one match of rule `rule` given as its fields' (first) values, with where the
+    /// matched record is; returns the correlations it made fire (including chained ones).
+    /// For callers that keep matches as owned data (the scan ships them between threads).
+    pub fn observe_fields<'s>(
+        &mut self,
+        rules: &'s RuleSet,
+        rule: RuleId,
+        time: Timestamp,
+        fields: &[(&str, Option<&str>)],
+        evidence: Option<RawRef>,
+    ) -> Vec<CorrelationMatch<'s>> {
         let mut fired = Vec::new();
-        if rules
-            .consumers
-            .get(matched.rule_id)
-            .is_none_or(Vec::is_empty)
-        {
+        if rules.consumers.get(rule).is_none_or(Vec::is_empty) {
             return fired;
         }
         let mut queue = vec![Input {
-            rule: matched.rule_id,
-            time: matched.time,
-            fields: matched
-                .fields
+            rule,
+            time,
+            fields: fields
                 .iter()
-                .map(|f| (f.name, f.values.first().cloned()))
+                .map(|&(name, value)| (name, value.map(str::to_owned)))
                 .collect(),
+            evidence,
         }];
         // Chains are acyclic (checked at load), so this ends.
         while let Some(input) = queue.pop() {
@@ -185,6 +215,7 @@ impl Correlator {
                         .iter()
                         .map(|(name, value)| (*name, Some(value.clone())))
                         .collect(),
+                    evidence: hit.evidence.last().copied(),
                 });
                 fired.push(hit);
             }
@@ -196,7 +227,7 @@ impl Correlator {
         &mut self,
         rules: &'s RuleSet,
         correlation: &'s CompiledCorrelation,
-        input: &Input<'s>,
+        input: &Input<'_>,
     ) -> Option<CorrelationMatch<'s>> {
         let source_index = correlation
             .sources
@@ -238,6 +269,7 @@ impl Correlator {
             time: input.time,
             source: source_index,
             value,
+            evidence: input.evidence,
         });
         window.evict(correlation.timespan);
 
@@ -256,6 +288,23 @@ impl Correlator {
         contributing.sort_unstable();
         contributing.dedup();
         let events = current.len();
+        let placed: Vec<RawRef> = current.iter().filter_map(|e| e.evidence).collect();
+        let evidence = if placed.len() <= EVIDENCE {
+            placed
+        } else {
+            let mut kept = placed[..EVIDENCE - 1].to_vec();
+            kept.extend(placed.last().copied());
+            kept
+        };
+        let mut values: Vec<String> = Vec::new();
+        for value in current.iter().filter_map(|e| e.value.as_deref()) {
+            if values.len() == EVIDENCE {
+                break;
+            }
+            if !values.iter().any(|v| v == value) {
+                values.push(value.to_owned());
+            }
+        }
         // Fired: the group starts over.
         let groups = self.windows.get_mut(&meta.id)?;
         groups.remove(&key);
@@ -268,6 +317,8 @@ impl Correlator {
             events,
             value: measured,
             rules: contributing,
+            evidence,
+            values,
             report: rules
                 .consumers
                 .get(correlation.rule)

@@ -156,6 +156,7 @@ impl Extractor {
         }
     }
 
+    #[cfg(test)]
     pub fn slot_count(&self) -> usize {
         self.sources.len()
     }

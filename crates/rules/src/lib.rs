@@ -18,11 +18,11 @@ mod matcher;
 mod ruleset;
 pub mod testing;
 
-pub use correlation::{CorrelationMatch, Correlator};
+pub use correlation::{CorrelationMatch, Correlator, EVIDENCE};
 pub use error::{LoadError, MappingError};
 pub use extract::Scratch;
 pub use mapping::Mappings;
 pub use ruleset::{
-    format_names, DocumentKind, Level, LoadReport, LoadStatus, MatchedField, RuleId, RuleKind,
-    RuleMatch, RuleMeta, RuleSet,
+    format_names, DocumentKind, Level, LoadReport, LoadStatus, MatchedField, RecordSubject, RuleId,
+    RuleKind, RuleMatch, RuleMeta, RuleSet,
 };

@@ -7,7 +7,9 @@
 //!
 //! ```yaml
 //! format: entra                      # a forewarn format name
-//! time: [createdDateTime, time]      # where the record's time is (for `rules test`)
+//! time: [createdDateTime, time]      # where the record's time is (records without an event)
+//! account: [userPrincipalName]       # whose account a record is about (records without an event)
+//! source: [ipAddress]                # the source address it came from (records without an event)
 //! keys: ascii_case_insensitive       # match JSON keys ignoring ASCII case (default: exact)
 //! prefixes: ["", "properties."]      # an unmapped name is looked up under each prefix
 //! dotted_keys: false                 # whether a flattened key `a.b` is the path a → b
@@ -75,6 +77,11 @@ pub struct FormatMapping {
     pub format: Format,
     /// Paths to the record's time, tried in order (used where no decoded time is at hand).
     pub time: Vec<FieldPath>,
+    /// Paths to the account a record is about, tried in order (used for records no decoder
+    /// turned into an event, so that a rule finding on one can name its account).
+    pub account: Vec<FieldPath>,
+    /// Paths to the source address a record came from, tried in order (as `account`).
+    pub source: Vec<FieldPath>,
     /// Whether JSON keys match ignoring ASCII case.
     pub keys: KeyCase,
     /// Prefixes under which an unmapped field name is looked up.
@@ -363,8 +370,8 @@ impl Mappings {
 
     /// Lays every `*.yml` / `*.yaml` file of `dir` (sorted by name) over these mappings: a
     /// file for a format already mapped adds its field names (replacing same-named ones) and
-    /// puts its logsources first; `time`, `keys`, `prefixes` and `keywords` replace the
-    /// existing ones when given.
+    /// puts its logsources first; `time`, `account`, `source`, `keys`, `prefixes` and
+    /// `keywords` replace the existing ones when given.
     pub fn with_dir(mut self, dir: &Path) -> Result<Mappings, MappingError> {
         let read_dir = std::fs::read_dir(dir).map_err(|source| MappingError::Io {
             path: dir.to_owned(),
@@ -418,15 +425,19 @@ impl Mappings {
                 fields: convert_fields(entry.fields).map_err(&invalid)?,
             });
         }
-        let time = file
-            .time
-            .map(|paths| {
-                paths
-                    .iter()
-                    .map(|p| FieldPath::parse(p).map_err(|e| invalid(format!("time: {e}"))))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?;
+        let paths = |key: &str, paths: Option<Vec<String>>| {
+            paths
+                .map(|paths| {
+                    paths
+                        .iter()
+                        .map(|p| FieldPath::parse(p).map_err(|e| invalid(format!("{key}: {e}"))))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()
+        };
+        let time = paths("time", file.time)?;
+        let account = paths("account", file.account)?;
+        let source = paths("source", file.source)?;
         let keywords = file
             .keywords
             .map(|paths| {
@@ -448,6 +459,12 @@ impl Mappings {
                 if let Some(time) = time {
                     existing.time = time;
                 }
+                if let Some(account) = account {
+                    existing.account = account;
+                }
+                if let Some(source) = source {
+                    existing.source = source;
+                }
                 if let Some(keys) = file.keys {
                     existing.keys = keys;
                 }
@@ -464,6 +481,8 @@ impl Mappings {
             None => self.formats.push(FormatMapping {
                 format,
                 time: time.unwrap_or_default(),
+                account: account.unwrap_or_default(),
+                source: source.unwrap_or_default(),
                 keys: file.keys.unwrap_or_default(),
                 prefixes: file.prefixes.unwrap_or_else(|| vec![String::new()]),
                 dotted_keys: file.dotted_keys.unwrap_or(false),
@@ -556,6 +575,10 @@ struct MappingFile {
     format: Option<String>,
     #[serde(default)]
     time: Option<Vec<String>>,
+    #[serde(default)]
+    account: Option<Vec<String>>,
+    #[serde(default)]
+    source: Option<Vec<String>>,
     #[serde(default)]
     keys: Option<KeyCase>,
     #[serde(default)]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::compile::{Compiler, Program};
 use crate::correlation::{self, CompiledCorrelation};
 use crate::error::LoadError;
-use crate::extract::{Extractor, Scratch};
+use crate::extract::{Extractor, Scratch, SlotId};
 use crate::mapping::Mappings;
 
 /// Index of a rule (detection or correlation) in its [`RuleSet`].
@@ -214,7 +214,8 @@ pub struct RuleSet {
     /// For each rule, the correlations that consume its matches.
     pub(crate) consumers: Vec<Vec<usize>>,
     standalone: Vec<bool>,
-    time_paths: Vec<Option<Extractor>>,
+    /// Per format: where a record's time, account and source address are.
+    record_paths: Vec<Option<RecordPaths>>,
     /// Each rule's `forewarn_tests` extension field, if any.
     tests: Vec<Option<yaml_serde::Value>>,
 }
@@ -243,7 +244,7 @@ impl RuleSet {
             correlations: Vec::new(),
             consumers: Vec::new(),
             standalone: Vec::new(),
-            time_paths: Vec::new(),
+            record_paths: Vec::new(),
             tests: Vec::new(),
         }
     }
@@ -367,7 +368,7 @@ impl RuleSet {
         }
 
         self.resolve_correlations(detection_count, planned, &mut status);
-        self.time_paths = time_extractors(mappings);
+        self.record_paths = record_paths(mappings);
 
         let documents = rules
             .iter()
@@ -594,6 +595,14 @@ impl RuleSet {
         !self.correlations.is_empty()
     }
 
+    /// A loaded correlation rule's `timespan`; `None` for other rules.
+    pub fn timespan(&self, id: RuleId) -> Option<jiff::SignedDuration> {
+        self.correlations
+            .iter()
+            .find(|c| c.rule == id)
+            .map(|c| c.timespan)
+    }
+
     fn program(&self, format: Format) -> Option<&Program> {
         self.by_format[format_index(format)].map(|index| &self.programs[index])
     }
@@ -654,15 +663,83 @@ impl RuleSet {
         record: &[u8],
         scratch: &mut Scratch,
     ) -> Option<Timestamp> {
-        let extractor = self.time_paths.get(format_index(format))?.as_ref()?;
-        extractor.extract(record, scratch);
-        (0..extractor.slot_count() as u32).find_map(|slot| {
+        let paths = self.record_paths.get(format_index(format))?.as_ref()?;
+        if paths.time.is_empty() {
+            return None;
+        }
+        paths.extractor.extract(record, scratch);
+        paths.time.iter().find_map(|&slot| {
             scratch
                 .values(slot)
                 .iter()
                 .find_map(|v| forewarn_model::parse_time(scratch.text(v)).ok())
         })
     }
+
+    /// The account (lower-cased, as decoders give it) and source address a record names, from
+    /// the paths its format's mapping names: for records no decoder turned into an event.
+    pub fn record_subject(
+        &self,
+        format: Format,
+        record: &[u8],
+        scratch: &mut Scratch,
+    ) -> RecordSubject {
+        let Some(paths) = self
+            .record_paths
+            .get(format_index(format))
+            .and_then(Option::as_ref)
+        else {
+            return RecordSubject::default();
+        };
+        if paths.account.is_empty() && paths.source.is_empty() {
+            return RecordSubject::default();
+        }
+        paths.extractor.extract(record, scratch);
+        let first = |slots: &[SlotId]| {
+            slots.iter().find_map(|&slot| {
+                scratch
+                    .values(slot)
+                    .iter()
+                    .map(|v| scratch.text(v).trim())
+                    .find(|text| !text.is_empty())
+            })
+        };
+        RecordSubject {
+            account: first(&paths.account)
+                .map(|a| forewarn_model::normalize_account(a.into()).into_owned()),
+            source: first(&paths.source).map(source_address),
+        }
+    }
+}
+
+/// Whose account a record is about and where it came from, as its raw fields say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordSubject {
+    pub account: Option<String>,
+    /// An address in its canonical text form (a port or brackets removed), or a host name.
+    pub source: Option<String>,
+}
+
+/// The canonical text of an address written with a port (`203.0.113.7:443`,
+/// `[2001:db8::5]:443`) or without one; anything else (a host name) as written.
+fn source_address(text: &str) -> String {
+    use std::net::{IpAddr, SocketAddr};
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return ip.to_string();
+    }
+    if let Ok(socket) = text.parse::<SocketAddr>() {
+        return socket.ip().to_string();
+    }
+    text.to_owned()
+}
+
+/// A format's record paths, read in one pass.
+#[derive(Debug)]
+struct RecordPaths {
+    extractor: Extractor,
+    time: Vec<SlotId>,
+    account: Vec<SlotId>,
+    source: Vec<SlotId>,
 }
 
 fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), LoadError> {
@@ -818,20 +895,33 @@ fn logsource_within(filter: &LogSource, rule: &LogSource) -> bool {
         && part(&filter.service, &rule.service)
 }
 
-/// The time paths of every mapped format, as extractors (for [`RuleSet::record_time`]).
-fn time_extractors(mappings: &Mappings) -> Vec<Option<Extractor>> {
-    let mut extractors: Vec<Option<Extractor>> = (0..Format::ALL.len()).map(|_| None).collect();
+/// The record paths (time, account, source) of every mapped format.
+fn record_paths(mappings: &Mappings) -> Vec<Option<RecordPaths>> {
+    let mut all: Vec<Option<RecordPaths>> = (0..Format::ALL.len()).map(|_| None).collect();
     for mapping in mappings.formats() {
         let mut extractor = Extractor::new(mapping.keys, mapping.dotted_keys);
-        for path in &mapping.time {
-            extractor.slot(&crate::mapping::Source {
-                path: path.clone(),
-                values: None,
-            });
-        }
-        extractors[format_index(mapping.format)] = Some(extractor);
+        let mut slots = |paths: &[crate::mapping::FieldPath]| -> Vec<SlotId> {
+            paths
+                .iter()
+                .map(|path| {
+                    extractor.slot(&crate::mapping::Source {
+                        path: path.clone(),
+                        values: None,
+                    })
+                })
+                .collect()
+        };
+        let time = slots(&mapping.time);
+        let account = slots(&mapping.account);
+        let source = slots(&mapping.source);
+        all[format_index(mapping.format)] = Some(RecordPaths {
+            extractor,
+            time,
+            account,
+            source,
+        });
     }
-    extractors
+    all
 }
 
 /// A filter's report: loaded (and how many rules it applies to), or which rules it names

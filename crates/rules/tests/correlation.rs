@@ -434,3 +434,42 @@ name: burst
     let events: Vec<_> = (0..6).map(|i| fail(i * 10, "al", "a", 1)).collect();
     assert_eq!(alerts(&set, &events), [(5, vec!["al".to_owned()])]);
 }
+
+#[test]
+fn matches_fed_as_owned_fields_carry_their_places_and_values_bounded() {
+    let set = set(r#"
+title: one account, many source addresses in a minute
+correlation:
+    type: value_count
+    rules: [fail]
+    group-by: [user]
+    timespan: 1m
+    condition:
+        field: ip
+        gte: 12
+"#);
+    let fail_rule = set.rules().iter().position(|r| r.id == "fail").unwrap();
+    let mut correlator = Correlator::new();
+    let mut fired = Vec::new();
+    for i in 0..12u64 {
+        let ip = format!("198.51.100.{i}");
+        let fields = [("user", Some("al")), ("ip", Some(ip.as_str()))];
+        let place = forewarn_model::RawRef {
+            input: 1,
+            line: 100 + i,
+            index: 0,
+        };
+        let time = start() + SignedDuration::from_secs(i as i64);
+        fired.extend(correlator.observe_fields(&set, fail_rule, time, &fields, Some(place)));
+    }
+    assert_eq!(fired.len(), 1);
+    let alert = &fired[0];
+    assert_eq!(alert.events, 12);
+    assert_eq!(alert.value, 12.0);
+    // The first nine places and the last: twelve matches make a ten-place alert.
+    let lines: Vec<u64> = alert.evidence.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [100, 101, 102, 103, 104, 105, 106, 107, 108, 111]);
+    assert_eq!(alert.values.len(), forewarn_rules::EVIDENCE);
+    assert_eq!(alert.values[0], "198.51.100.0");
+    assert_eq!(alert.group, [("user", "al".to_owned())]);
+}

@@ -126,3 +126,32 @@ fn user_mapping_files_add_logsources_and_fields() {
         "{error}"
     );
 }
+
+#[test]
+fn a_record_names_its_account_and_source_through_the_mapping() {
+    let set = RuleSet::from_sources(&[], &Mappings::builtin()).0;
+    let mut scratch = forewarn_rules::Scratch::new();
+    let okta = br#"{"published":"2024-05-01T10:00:00.000Z","eventType":"policy.rule.update","actor":{"alternateId":"Admin@Example.COM"},"client":{"ipAddress":"203.0.113.9"}}"#;
+    let subject = set.record_subject(Format::Okta, okta, &mut scratch);
+    assert_eq!(subject.account.as_deref(), Some("admin@example.com"));
+    assert_eq!(subject.source.as_deref(), Some("203.0.113.9"));
+    assert_eq!(
+        set.record_time(Format::Okta, okta, &mut scratch),
+        Some("2024-05-01T10:00:00Z".parse().unwrap())
+    );
+    // Microsoft 365 writes addresses with a port, IPv6 in brackets.
+    let m365 = br#"{"CreationTime":"2024-05-01T10:00:00","Operation":"Set-Mailbox","UserId":"ann@example.com","ClientIP":"[2001:db8::5]:443"}"#;
+    let subject = set.record_subject(Format::M365, m365, &mut scratch);
+    assert_eq!(subject.source.as_deref(), Some("2001:db8::5"));
+    // Entra keys ignore case and are found under `properties` too.
+    let entra = br#"{"time":"2024-05-01T10:00:00Z","properties":{"UserPrincipalName":"bo@example.com","IPAddress":"198.51.100.4"}}"#;
+    let subject = set.record_subject(Format::Entra, entra, &mut scratch);
+    assert_eq!(subject.account.as_deref(), Some("bo@example.com"));
+    assert_eq!(subject.source.as_deref(), Some("198.51.100.4"));
+    // sshd lines have no paths: nothing.
+    let line = b"May  1 10:00:00 host sshd[1]: Connection closed by 203.0.113.9 port 22";
+    assert_eq!(
+        set.record_subject(Format::Sshd, line, &mut scratch),
+        forewarn_rules::RecordSubject::default()
+    );
+}

@@ -12,7 +12,7 @@ use forewarn_sim::simulate::SimConfig;
 use forewarn_sim::score::{read_truth, score, ScanOutput};
 
 use crate::commands::eval::print_score;
-use crate::commands::scan::{print_campaigns, scan};
+use crate::commands::scan::{load_rules, print_campaigns, print_top_rules, scan};
 use crate::commands::simulate::{print_report, run_with_progress};
 use crate::summary::{clean, thousands};
 
@@ -48,11 +48,17 @@ pub struct DemoArgs {
     /// Thresholds and allowlists for the scan (TOML; see `forewarn config print-default`).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// Also run these Sigma rules in the scan (files or directories; rules for the simulated
+    /// native logs name `product: forewarn`, see docs/rules.md).
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     // A bad configuration fails before a minute of simulating, not after.
     let detection = crate::commands::config::load(args.config.as_deref())?;
+    let rules = load_rules(&args.rules, None, false)?;
     let out = args
         .out
         .unwrap_or_else(|| std::env::temp_dir().join("forewarn-demo"));
@@ -108,12 +114,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let options = super::scan::ScanOptions {
         threads: super::scan::default_threads(),
         config: detection,
+        rules,
         ..Default::default()
     };
     let scanned = scan(&[out.join("native")], &scan_out, &options)?;
     println!("done in {:.1} s:", started.elapsed().as_secs_f64());
     println!();
     print_campaigns(&scanned);
+    print_top_rules(&scanned);
     println!();
     println!("Scored against the truth (`forewarn eval`):");
     println!();

@@ -92,7 +92,10 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn load(paths: &[PathBuf], mappings: Option<&Path>) -> anyhow::Result<(RuleSet, Vec<LoadReport>)> {
+pub(crate) fn load(
+    paths: &[PathBuf],
+    mappings: Option<&Path>,
+) -> anyhow::Result<(RuleSet, Vec<LoadReport>)> {
     let mut loaded = Mappings::builtin();
     if let Some(dir) = mappings {
         loaded = loaded.with_dir(dir)?;
@@ -101,7 +104,7 @@ fn load(paths: &[PathBuf], mappings: Option<&Path>) -> anyhow::Result<(RuleSet, 
 }
 
 /// The file as the user named it: relative to the argument it was found under.
-fn shown(file: &Path, roots: &[PathBuf]) -> String {
+pub(crate) fn shown(file: &Path, roots: &[PathBuf]) -> String {
     roots
         .iter()
         .filter(|root| root.is_dir())

@@ -9,10 +9,12 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use forewarn_detect::engine_state::State;
+use forewarn_detect::sigma::{RuleHit, RuleRunner};
 use forewarn_detect::{Config, Engine, ScanOutcome, SightingBatch, Sightings};
 use forewarn_formats::input;
-use forewarn_formats::{Batcher, Format, ReadError, ReadOptions, Reader, Summary};
+use forewarn_formats::{Batcher, Format, RawRecord, ReadError, ReadOptions, Reader, Summary};
 use forewarn_model::{AuthEvent, Timestamp};
+use forewarn_rules::{LoadReport, LoadStatus, RuleSet};
 
 use crate::summary::{clean, thousands};
 
@@ -28,9 +30,17 @@ use crate::summary::{clean, thousands};
 /// and prints each campaign's funnel. Exit status 0 whether or not anything was found; 1 when
 /// an input could not be read; 2 on a usage or output error.
 ///
+/// With --rules, Sigma detection and correlation rules (SigmaHQ's for Okta, Entra ID,
+/// Microsoft 365, Google Workspace, AWS and sshd, or your own) run on every raw record,
+/// including event types forewarn does not otherwise use. Each rule's matches on an account
+/// from a source, and each correlation that fires, are findings in findings.jsonl; a finding
+/// about a campaign's address or account joins that campaign, but rules never make a
+/// campaign or flag an account on their own. See docs/rules.md.
+///
 /// Examples:
 ///   forewarn scan logs/ --out results/
 ///   forewarn scan okta/*.json.gz entra/ --out results/ --since 2019-08-01
+///   forewarn scan okta/ --out results/ --rules sigma/rules/cloud/okta --rules team-rules/
 ///   forewarn simulate --out sim/ && forewarn scan sim/native --out scan/ &&
 ///     forewarn eval --truth sim/truth/native.json --out scan/
 #[derive(Debug, Args)]
@@ -72,6 +82,15 @@ pub struct ScanArgs {
     /// Thresholds and allowlists (TOML; `forewarn config print-default` shows every key).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// Run Sigma rules: a rule file, or a directory searched for *.yml and *.yaml (repeat
+    /// for more). `forewarn rules check PATH` shows which load and why others do not.
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+
+    /// A directory of mapping files laid over the built-in ones (see docs/rules.md).
+    #[arg(long, value_name = "DIR", requires = "rules")]
+    mappings: Option<PathBuf>,
 
     /// Print nothing but errors.
     #[arg(short, long)]
@@ -118,18 +137,30 @@ pub struct ScanOptions {
     pub save_state: Option<PathBuf>,
     /// Thresholds and allowlists.
     pub config: Config,
+    /// Sigma rules to run beside the detectors.
+    pub rules: Option<Arc<RuleSet>>,
 }
 
-/// Makes sightings of the events inside the time window, on a decoding thread.
-struct Prepare {
+/// Makes sightings of the events inside the time window, and runs the rules on the raw
+/// records, on a decoding thread.
+struct Prepare<'r> {
     sightings: Sightings,
+    rules: Option<RuleRunner<'r>>,
     since: Option<Timestamp>,
     until: Option<Timestamp>,
     outside: u64,
 }
 
-impl Batcher for Prepare {
-    type Batch = (SightingBatch, u64);
+/// What a decoding thread hands the engine.
+struct Prepared {
+    sightings: SightingBatch,
+    hits: Vec<RuleHit>,
+    /// Events outside `--since` / `--until`.
+    outside: u64,
+}
+
+impl Batcher for Prepare<'_> {
+    type Batch = Prepared;
 
     fn add(&mut self, event: &AuthEvent<'_>) {
         if self.since.is_some_and(|since| event.time < since)
@@ -141,8 +172,22 @@ impl Batcher for Prepare {
         self.sightings.add(event);
     }
 
+    fn record(&mut self, record: &RawRecord<'_>) {
+        if let Some(rules) = self.rules.as_mut() {
+            rules.record(record);
+        }
+    }
+
     fn take(&mut self) -> Self::Batch {
-        (self.sightings.take(), std::mem::take(&mut self.outside))
+        Prepared {
+            sightings: self.sightings.take(),
+            hits: self
+                .rules
+                .as_mut()
+                .map(RuleRunner::take)
+                .unwrap_or_default(),
+            outside: std::mem::take(&mut self.outside),
+        }
     }
 }
 
@@ -171,30 +216,40 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
         Some(path) => resume(path, options.config.clone())?,
         None => (Engine::new(options.config.clone()), Vec::new()),
     };
+    if let Some(rules) = &options.rules {
+        engine = engine
+            .with_rules(rules.clone())
+            .context("cannot go on with the Sigma rules' saved state")?;
+    }
     let keys = engine.keys();
+    // Without --rules no record is looked at twice: the runner is absent, not idle.
+    let rules = options.rules.as_deref().filter(|r| !r.rules().is_empty());
     let make = || Prepare {
         sightings: Sightings::new(keys),
+        rules: rules.map(|rules| RuleRunner::new(rules, options.since, options.until)),
         since: options.since,
         until: options.until,
         outside: 0,
     };
     let mut progress = options.progress.then(|| Progress::new(&inputs));
     for (number, input) in inputs.iter().enumerate() {
-        let result =
-            reader.read_parallel(input, options.threads, &make, &mut |(batch, outside)| {
-                if let Some(progress) = progress.as_mut() {
-                    let last = batch.sightings.last().map(|s| s.time_ms);
-                    progress.advance(
-                        number,
-                        input,
-                        batch.sightings.len() as u64 + outside,
-                        last,
-                        bytes_read.load(Ordering::Relaxed),
-                    );
-                }
-                engine.push_batch(&batch);
-                Ok(())
-            });
+        let result = reader.read_parallel(input, options.threads, &make, &mut |batch| {
+            if let Some(progress) = progress.as_mut() {
+                let last = batch.sightings.sightings.last().map(|s| s.time_ms);
+                progress.advance(
+                    number,
+                    input,
+                    batch.sightings.sightings.len() as u64 + batch.outside,
+                    last,
+                    bytes_read.load(Ordering::Relaxed),
+                );
+            }
+            engine.push_batch(&batch.sightings);
+            if !batch.hits.is_empty() {
+                engine.push_rule_hits(batch.hits);
+            }
+            Ok(())
+        });
         match result {
             Ok(()) => {}
             Err(ReadError::Input(error)) => {
@@ -218,8 +273,15 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
     }
     let (state, outcome) = engine.finish();
     let name = |i: u32| names.get(i as usize).cloned().unwrap_or_default();
-    forewarn_report::write(out, &state, &outcome.campaigns, &outcome.verdicts, &name)
-        .with_context(|| format!("cannot write the results into {}", out.display()))?;
+    forewarn_report::write(
+        out,
+        &state,
+        &outcome.campaigns,
+        &outcome.verdicts,
+        outcome.rules.as_ref(),
+        &name,
+    )
+    .with_context(|| format!("cannot write the results into {}", out.display()))?;
     Ok(Scanned {
         state,
         outcome,
@@ -342,6 +404,50 @@ impl Progress {
     }
 }
 
+/// Loads the rules `--rules` names (none: `None`), reporting each file that does not parse
+/// (file and reason) on stderr and, unless `quiet`, one line of totals.
+pub fn load_rules(
+    paths: &[PathBuf],
+    mappings: Option<&Path>,
+    quiet: bool,
+) -> anyhow::Result<Option<Arc<RuleSet>>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let (rules, reports) = crate::commands::rules::load(paths, mappings)?;
+    for report in &reports {
+        if let LoadStatus::ParseError { reason } = &report.status {
+            eprintln!(
+                "forewarn: rule file {}: {}",
+                clean(&crate::commands::rules::shown(&report.file, paths)),
+                clean(reason)
+            );
+        }
+    }
+    if !quiet {
+        println!("{}", load_line(&reports));
+    }
+    Ok(Some(Arc::new(rules)))
+}
+
+/// `sigma rules: 186 loaded, 10 not applicable, 3 unsupported (`forewarn rules check` ...)`.
+fn load_line(reports: &[LoadReport]) -> String {
+    let count = |wanted: fn(&LoadStatus) -> bool| {
+        thousands(reports.iter().filter(|r| wanted(&r.status)).count() as u64)
+    };
+    let parse_errors = reports.iter().filter(|r| r.is_parse_error()).count();
+    let mut line = format!(
+        "sigma rules: {} loaded, {} not applicable, {} unsupported",
+        count(|s| matches!(s, LoadStatus::Loaded { .. })),
+        count(|s| matches!(s, LoadStatus::NotApplicable { .. })),
+        count(|s| matches!(s, LoadStatus::Unsupported { .. })),
+    );
+    if parse_errors > 0 {
+        line += &format!(", {parse_errors} not valid Sigma");
+    }
+    line + " (`forewarn rules check PATH` for details)"
+}
+
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = crate::commands::config::load(args.config.as_deref())?;
     if let (Some(since), Some(until)) = (args.since, args.until) {
@@ -354,6 +460,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     // cannot write.
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
+    let rules = load_rules(&args.rules, args.mappings.as_deref(), args.quiet)?;
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let options = ScanOptions {
@@ -365,6 +472,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         resume: args.resume,
         save_state: args.save_state,
         config,
+        rules,
     };
     let scanned = scan(&args.inputs, &args.out, &options)?;
     if !args.quiet {
@@ -383,6 +491,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         println!();
         print_campaigns(&scanned);
         print_top_findings(&scanned);
+        print_top_rules(&scanned);
         println!();
         println!("results: {}", args.out.display());
     }
@@ -493,5 +602,62 @@ fn short_number(value: f64) -> String {
         format!("{value:.0}")
     } else {
         format!("{value:.2}")
+    }
+}
+
+/// How many rules the summary shows.
+const TOP_RULES: usize = 5;
+
+/// The rules with the most findings behind them: matches for a detection rule, firings for a
+/// correlation; their titles are the rule authors' text, shown cleaned.
+pub fn print_top_rules(scanned: &Scanned) {
+    let Some(outcome) = scanned.outcome.rules.as_ref() else {
+        return;
+    };
+    let mut per_rule: std::collections::BTreeMap<usize, u64> = std::collections::BTreeMap::new();
+    for finding in &outcome.findings {
+        let matches = match finding.correlation {
+            Some(_) => 1,
+            None => finding.count,
+        };
+        *per_rule.entry(finding.rule).or_default() += matches;
+    }
+    println!();
+    if per_rule.is_empty() {
+        println!("no Sigma rule matched");
+        return;
+    }
+    let rules = &outcome.rules;
+    let mut ranked: Vec<(usize, u64)> = per_rule.into_iter().collect();
+    ranked.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(rules.rule(b.0).level.cmp(&rules.rule(a.0).level))
+            .then(rules.rule(a.0).title.cmp(&rules.rule(b.0).title))
+    });
+    println!(
+        "rules that matched most ({} of {}; {} rule findings in findings.jsonl)",
+        TOP_RULES.min(ranked.len()),
+        thousands(ranked.len() as u64),
+        thousands(outcome.findings.len() as u64)
+    );
+    for (rule, matches) in ranked.iter().take(TOP_RULES) {
+        let meta = rules.rule(*rule);
+        let what = match meta.kind {
+            forewarn_rules::RuleKind::Correlation => "fired",
+            forewarn_rules::RuleKind::Detection => "matches",
+        };
+        println!(
+            "  {:>9} {:<7} {:<13} {}",
+            thousands(*matches),
+            what,
+            meta.level.as_str(),
+            clean(&meta.title)
+        );
+    }
+    if outcome.late > 0 {
+        println!(
+            "  ({} rule matches came later than [engine] lateness_seconds allows and were taken out of time order)",
+            thousands(outcome.late)
+        );
     }
 }
