@@ -295,11 +295,12 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     // Sources that behave alike (the same kinds of event) and share a rare tool.
     let mut with_tool: HashMap<(&'static str, Symbol), Vec<usize>> = HashMap::new();
     let mut seen: HashSet<(&'static str, Symbol)> = HashSet::new();
-    for verdict in verdicts {
-        let Subject::Source(s) = verdict.subject else {
-            continue;
-        };
-        if !seen.insert((verdict.detector, s)) {
+    let flagged_by = verdicts.iter().filter_map(|v| match v.subject {
+        Subject::Source(s) => Some((v.detector, s)),
+        Subject::Account { .. } => None,
+    });
+    for (detector, s) in flagged_by {
+        if !seen.insert((detector, s)) {
             continue;
         }
         let (Some(stats), Some(&i)) = (engine.source(s), index.get(&s)) else {
@@ -309,7 +310,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             continue;
         }
         for agent in stats.agents.iter().filter(|a| rare(a)) {
-            let peers = with_tool.entry((verdict.detector, *agent)).or_default();
+            let peers = with_tool.entry((detector, *agent)).or_default();
             for &j in peers.iter() {
                 // Alike in how they come to accounts: what follows once in differs between
                 // a try that worked and one that did not (a refused SIM swap, a swap that
@@ -388,12 +389,46 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         }
     }
     let mut campaigns: Vec<Campaign> = by_root.into_values().collect();
+    campaigns.extend(takeover_campaigns(engine, verdicts, &campaigns));
     campaigns.sort_by_key(|c| (c.first_ms, c.sources.first().copied()));
     for (i, campaign) in campaigns.iter_mut().enumerate() {
         campaign.id = format!("campaign-{}", i + 1);
         campaign.sources.sort_unstable();
     }
     campaigns
+}
+
+/// Campaigns of the takeovers no campaign reached: a takeover two account-level detectors
+/// agree on is the work of whoever holds the address that got in. Each such address is a
+/// campaign of the accounts it took over (only those: the address may be shared with honest
+/// people, a VPN exit or a proxy). Its tool links it to nothing: an attack's last step is as
+/// likely another operation's as that of one using the same browser build.
+fn takeover_campaigns(engine: &Engine, verdicts: &[Verdict], found: &[Campaign]) -> Vec<Campaign> {
+    let p = &engine.config().campaigns;
+    let reached: HashSet<Symbol> = found
+        .iter()
+        .flat_map(|c| c.accounts.keys().copied())
+        .collect();
+    let mut by_source: BTreeMap<Symbol, BTreeSet<Symbol>> = BTreeMap::new();
+    for (account, source) in crate::accounts::takeovers(verdicts) {
+        if !reached.contains(&account) {
+            by_source.entry(source).or_default().insert(account);
+        }
+    }
+    by_source
+        .into_iter()
+        .filter_map(|(source, accounts)| {
+            let stats = engine.source(source)?;
+            if stats.network == NetworkClass::Egress {
+                return None;
+            }
+            let mut campaign = Campaign::empty();
+            campaign.absorb(source, stats, p.owners_place_days, Some(&accounts));
+            // The address's own place for an account is its owner's: what is left is the
+            // takeover (the verdicts already dropped such places in hindsight).
+            (!campaign.accounts.is_empty()).then_some(campaign)
+        })
+        .collect()
 }
 
 /// What a campaign's flagged sources showed before any quieter address joined: evidence for

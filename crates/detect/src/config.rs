@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::detectors::{
-    account_novelty, brute_force, enumeration, impossible_travel, mfa_fatigue, password_spray,
-    persistence, recovery_chain, recovery_probe, sim_swap, stuffing,
+    account_novelty, brute_force, enumeration, forced_entry, impossible_travel, mfa_fatigue,
+    password_spray, persistence, recovery_chain, recovery_probe, sim_swap, stuffing,
 };
 use crate::{allowlist, campaigns, engine};
 
@@ -54,6 +54,7 @@ pub struct Detectors {
     pub impossible_travel: impossible_travel::Params,
     pub persistence: persistence::Params,
     pub recovery_chain: recovery_chain::Params,
+    pub forced_entry: forced_entry::Params,
     // New detectors: their `Params` here, in `DETECTORS` order, and their section in
     // default.toml (a test checks that every key is there).
 }

@@ -137,6 +137,18 @@ impl Detector for SimSwap {
                     }
                 }
             }
+            // A reset after the codes, from the same address: the code was good (Okta and
+            // Auth0 log no code check of their own).
+            (Kind::RecoveryReset, _) if o.outcome == Outcome::Success => {
+                if let Some(attempt) = self.attempts.get_mut(&key) {
+                    if attempt.verified.is_none() {
+                        attempt.verified = Some(o.time_ms);
+                        if attempt.evidence.len() < MAX_EVIDENCE {
+                            attempt.evidence.push(o.raw);
+                        }
+                    }
+                }
+            }
             (Kind::AccountRecoveryInfoChange | Kind::AccountMfaChange, _)
                 if o.outcome == Outcome::Success =>
             {
@@ -240,6 +252,19 @@ mod tests {
     fn a_completed_swap_is_found() {
         let verdicts = run(SimSwap::default(), &events(&attempt(true)));
         assert_eq!(verdicts.len(), 1);
+        assert!(verdicts[0].signals.contains(&("completed", 1.0)));
+    }
+
+    #[test]
+    fn a_completed_swap_is_found_where_no_code_check_is_logged() {
+        // Okta: the SMS reset message, the reset, the new factor.
+        let mut seen = history();
+        seen.push(swapper(80.01, Kind::RecoveryCodeSent));
+        seen.push(swapper(80.15, Kind::RecoveryReset));
+        seen.push(swapper(80.16, Kind::SessionStart));
+        seen.push(swapper(80.2, Kind::AccountMfaChange));
+        let verdicts = run(SimSwap::default(), &events(&seen));
+        assert_eq!(verdicts.len(), 1, "{verdicts:?}");
         assert!(verdicts[0].signals.contains(&("completed", 1.0)));
     }
 
