@@ -129,7 +129,7 @@ impl Config {
     }
 
     /// Every key that is a share (0..1), with its value.
-    fn shares(&self) -> [(&'static str, f64); 9] {
+    fn shares(&self) -> [(&'static str, f64); 10] {
         let (c, d) = (&self.campaigns, &self.detectors);
         [
             ("campaigns.rare_client_share", c.rare_client_share),
@@ -155,6 +155,10 @@ impl Config {
             (
                 "detectors.credential_stuffing.rare_client_share",
                 d.credential_stuffing.rare_client_share,
+            ),
+            (
+                "detectors.sim_swap.rare_client_share",
+                d.sim_swap.rare_client_share,
             ),
         ]
     }

@@ -33,26 +33,6 @@ enum Bar {
 
 /// Bars not met yet, by format, with why.
 const KNOWN_GAPS: &[(&str, Bar, &str)] = &[
-    // SIM swaps. A refused swap leaves one stranger's SMS recovery that never went through:
-    // Entra logs its failed code check, but the refused and the completed swap are not yet
-    // joined there; Okta and ECS log only the SMS code sent (no code check), which alone is
-    // an abandoned reset. (Where no SMS recovery is logged at all, the truth holds the
-    // completed swap only, and it is found.)
-    (
-        "entra",
-        Bar::Funnel("sim_swap"),
-        "a refused swap is one failed SMS recovery",
-    ),
-    (
-        "okta",
-        Bar::Funnel("sim_swap"),
-        "a refused swap is one SMS code sent, no code check logged",
-    ),
-    (
-        "ecs",
-        Bar::Funnel("sim_swap"),
-        "a refused swap is one SMS code sent, no code check logged",
-    ),
     // Google Workspace logs no device, no browser and no recovery flow: the swap that worked
     // is a password change, a new recovery phone and a new second factor from an address of
     // the victim's own mobile carrier — what its owner does with a new phone.

@@ -46,8 +46,9 @@ const HOUR_MS: i64 = 3_600_000;
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
     /// Sessions an account must have had before an address or device can be called new to
-    /// it. With fewer, every place is new; three sessions are a few days of an ordinary
-    /// account.
+    /// it. 1: one session shows a home or a device; the way in (a recovery, earlier failures
+    /// from the same address) is the evidence, and accounts seldom used are what targeted
+    /// attackers take over.
     pub min_history_sessions: u16,
     /// Hours before a stranger got in within which a failed password or a completed
     /// recovery from the same address counts as its way in. 168 (a week): an attacker's tries and its
@@ -65,7 +66,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            min_history_sessions: 3,
+            min_history_sessions: 1,
             window_hours: 168,
             same_sign_in_minutes: 60,
         }

@@ -37,8 +37,9 @@ const HOUR_MS: i64 = 3_600_000;
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
     /// Sessions an account must have had before an address or device can be called new to
-    /// it. With fewer, every place is new; three sessions are a few days of an ordinary
-    /// account.
+    /// it. 1: one session shows a home or a device; the change made in a stranger's session is
+    /// the evidence, and accounts seldom used are what targeted attackers take over (a
+    /// secondary mailbox, an old account).
     pub min_history_sessions: u16,
     /// How long (ms) after a stranger's session began a change still counts as made in it.
     /// Attackers persist within minutes of getting in; a day covers a slow one.
@@ -48,7 +49,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            min_history_sessions: 3,
+            min_history_sessions: 1,
             window_ms: 24 * HOUR_MS,
         }
     }
