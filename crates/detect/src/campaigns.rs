@@ -96,16 +96,15 @@ impl Campaign {
         &mut self,
         source: Symbol,
         stats: &SourceStats,
-        owners_place_days: u16,
+        p: &Params,
         only: Option<&BTreeSet<Symbol>>,
     ) {
+        let owners_place_days = p.owners_place_days;
         self.sources.push(source);
         self.kinds |= stats.kinds;
         // A VPN's network is shared by strangers: it says nothing about who else is the
         // campaign's.
-        if stats.network != NetworkClass::Vpn {
-            self.asns.extend(stats.asn);
-        }
+        self.asns.extend(telling_asn(stats, p));
         self.agents.extend(stats.agents.iter().copied());
         self.first_ms = self.first_ms.min(stats.first_ms);
         self.last_ms = self.last_ms.max(stats.last_ms);
@@ -175,6 +174,12 @@ pub struct Params {
     /// infected home router, a shared exit) and the account's sessions there are not the
     /// campaign's. 2: an attacker who got in uses the session that day; an owner comes back.
     pub owners_place_days: u16,
+    /// Networks (ASNs) of commercial VPNs and privacy relays: their exits are shared by
+    /// strangers, so an address there is never linked to a campaign by its network (as for
+    /// the `[allowlist] vpn` ranges). M247, Datacamp / CDN77, Datacamp, PacketHub (VPN exits),
+    /// Cloudflare (WARP), Akamai (iCloud Private Relay). Data centres are not in it: a VPS an
+    /// operation rents is its own.
+    pub vpn_asns: Vec<u32>,
 }
 
 impl Default for Params {
@@ -186,6 +191,7 @@ impl Default for Params {
             proxy_networks: 10,
             time_slack_seconds: 3600,
             owners_place_days: 2,
+            vpn_asns: vec![9009, 60068, 212238, 136787, 13335, 36183],
         }
     }
 }
@@ -350,7 +356,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             by_root.entry(root).or_insert_with(Campaign::empty).absorb(
                 source,
                 stats,
-                p.owners_place_days,
+                p,
                 only(source),
             );
         }
@@ -423,7 +429,7 @@ fn takeover_campaigns(engine: &Engine, verdicts: &[Verdict], found: &[Campaign])
                 return None;
             }
             let mut campaign = Campaign::empty();
-            campaign.absorb(source, stats, p.owners_place_days, Some(&accounts));
+            campaign.absorb(source, stats, p, Some(&accounts));
             // The address's own place for an account is its owner's: what is left is the
             // takeover (the verdicts already dropped such places in hindsight).
             (!campaign.accounts.is_empty()).then_some(campaign)
@@ -453,6 +459,15 @@ impl Flagged {
             accounts: c.accounts.keys().copied().collect(),
         }
     }
+}
+
+/// A source's network (ASN) when it says something about who is there: not a VPN range of the
+/// allowlist nor a commercial VPN or relay network (`vpn_asns`), whose addresses are shared by
+/// strangers.
+fn telling_asn(stats: &SourceStats, p: &Params) -> Option<u32> {
+    stats
+        .asn
+        .filter(|asn| stats.network != NetworkClass::Vpn && !p.vpn_asns.contains(asn))
 }
 
 /// An address some account keeps coming back to (a VPN exit, a carrier gateway, a home router
@@ -567,7 +582,7 @@ fn join_quieter(
             if shares_targets(&root) {
                 return true;
             }
-            let asn = stats.asn.filter(|_| stats.network != NetworkClass::Vpn);
+            let asn = telling_asn(stats, p);
             match asn {
                 Some(asn)
                     if shown
@@ -586,7 +601,7 @@ fn join_quieter(
             .filter(|o| joins(*o))
             .and_then(|o| by_root.get_mut(&o))
         {
-            campaign.absorb(source, stats, p.owners_place_days, only.as_ref());
+            campaign.absorb(source, stats, p, only.as_ref());
             campaign.detectors.insert("shared_tool");
         }
     }

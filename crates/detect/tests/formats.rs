@@ -86,13 +86,6 @@ const KNOWN_GAPS: &[(&str, Bar, &str)] = &[
         Bar::Funnel("phosphorus"),
         "attack only: one address per account, nothing links them",
     ),
-    // Okta shows no Phosphorus lookups: one of its attack addresses, with the client and on
-    // the hosting network of the MFA-bombing campaign, is taken for that campaign's.
-    (
-        "okta",
-        Bar::Funnel("mfa_fatigue"),
-        "a Phosphorus address shares the MFA campaign's client and network",
-    ),
     // Google Workspace carries no client: a brute force from two servers on two networks has
     // nothing that ties the servers together.
     (
