@@ -7,10 +7,12 @@
 //!   account is compromised (account verdicts are about sessions and changes that worked) and
 //!   the campaign takes the detector and its techniques;
 //! - one that another account-level detector *corroborates* — a second detector's verdict on
-//!   the same account from the same source — stands for a compromised account: joined to a
-//!   campaign that reached the account (with a chain's secondary mailbox, when the campaign
-//!   reached it too), or listed alone. A single uncorroborated account verdict never lists an
-//!   account: a traveller with a new phone is a finding to read, not a person to alarm.
+//!   the same account from the same source (where from, how it got in, what it did once in) —
+//!   stands for a compromised account: joined to a campaign that reached the account (with a
+//!   chain's secondary mailbox, when the campaign reached it too), or else to the campaign of
+//!   its own that the address that got in makes ([`takeovers`], `campaigns::build`). A single
+//!   uncorroborated account verdict never lists an account: a traveller with a new phone is
+//!   a finding to read, not a person to alarm.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -62,6 +64,17 @@ fn corroborated_accounts(verdicts: &[Verdict]) -> BTreeMap<Symbol, Vec<&Verdict>
         accounts.entry(account).or_default().extend(group);
     }
     accounts
+}
+
+/// The takeovers corroborated account verdicts stand for, as (account, source) pairs: the
+/// source that got in is the attacker's, and seeds a campaign (`campaigns::build`) that takes
+/// in that account from it, and the quieter addresses sharing its tool.
+pub fn takeovers(verdicts: &[Verdict]) -> Vec<(Symbol, Symbol)> {
+    by_account(verdicts)
+        .into_iter()
+        .filter(|(_, group)| corroborated(group))
+        .filter_map(|((account, source), _)| Some((account, source?)))
+        .collect()
 }
 
 /// Gives campaigns the account verdicts that are theirs (see the module doc): the account's

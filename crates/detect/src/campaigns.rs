@@ -96,16 +96,15 @@ impl Campaign {
         &mut self,
         source: Symbol,
         stats: &SourceStats,
-        owners_place_days: u16,
+        p: &Params,
         only: Option<&BTreeSet<Symbol>>,
     ) {
+        let owners_place_days = p.owners_place_days;
         self.sources.push(source);
         self.kinds |= stats.kinds;
         // A VPN's network is shared by strangers: it says nothing about who else is the
         // campaign's.
-        if stats.network != NetworkClass::Vpn {
-            self.asns.extend(stats.asn);
-        }
+        self.asns.extend(telling_asn(stats, p));
         self.agents.extend(stats.agents.iter().copied());
         self.first_ms = self.first_ms.min(stats.first_ms);
         self.last_ms = self.last_ms.max(stats.last_ms);
@@ -180,6 +179,12 @@ pub struct Params {
     /// client strings, and one of its exits carries the clients of every other operation
     /// that picked one of them — linking through it merged three campaigns into one.
     pub rotation_clients: usize,
+    /// Networks (ASNs) of commercial VPNs and privacy relays: their exits are shared by
+    /// strangers, so an address there is never linked to a campaign by its network (as for
+    /// the `[allowlist] vpn` ranges). M247, Datacamp / CDN77, Datacamp, PacketHub (VPN exits),
+    /// Cloudflare (WARP), Akamai (iCloud Private Relay). Data centres are not in it: a VPS an
+    /// operation rents is its own.
+    pub vpn_asns: Vec<u32>,
 }
 
 impl Default for Params {
@@ -192,6 +197,7 @@ impl Default for Params {
             time_slack_seconds: 3600,
             owners_place_days: 2,
             rotation_clients: 3,
+            vpn_asns: vec![9009, 60068, 212238, 136787, 13335, 36183],
         }
     }
 }
@@ -301,11 +307,12 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     // Sources that behave alike (the same kinds of event) and share a rare tool.
     let mut with_tool: HashMap<(&'static str, Symbol), Vec<usize>> = HashMap::new();
     let mut seen: HashSet<(&'static str, Symbol)> = HashSet::new();
-    for verdict in verdicts {
-        let Subject::Source(s) = verdict.subject else {
-            continue;
-        };
-        if !seen.insert((verdict.detector, s)) {
+    let flagged_by = verdicts.iter().filter_map(|v| match v.subject {
+        Subject::Source(s) => Some((v.detector, s)),
+        Subject::Account { .. } => None,
+    });
+    for (detector, s) in flagged_by {
+        if !seen.insert((detector, s)) {
             continue;
         }
         let (Some(stats), Some(&i)) = (engine.source(s), index.get(&s)) else {
@@ -320,7 +327,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             continue;
         }
         for agent in stats.agents.iter().filter(|a| rare(a)) {
-            let peers = with_tool.entry((verdict.detector, *agent)).or_default();
+            let peers = with_tool.entry((detector, *agent)).or_default();
             for &j in peers.iter() {
                 // Alike in how they come to accounts: what follows once in differs between
                 // a try that worked and one that did not (a refused SIM swap, a swap that
@@ -360,7 +367,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             by_root.entry(root).or_insert_with(Campaign::empty).absorb(
                 source,
                 stats,
-                p.owners_place_days,
+                p,
                 only(source),
             );
         }
@@ -399,12 +406,46 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         }
     }
     let mut campaigns: Vec<Campaign> = by_root.into_values().collect();
+    campaigns.extend(takeover_campaigns(engine, verdicts, &campaigns));
     campaigns.sort_by_key(|c| (c.first_ms, c.sources.first().copied()));
     for (i, campaign) in campaigns.iter_mut().enumerate() {
         campaign.id = format!("campaign-{}", i + 1);
         campaign.sources.sort_unstable();
     }
     campaigns
+}
+
+/// Campaigns of the takeovers no campaign reached: a takeover two account-level detectors
+/// agree on is the work of whoever holds the address that got in. Each such address is a
+/// campaign of the accounts it took over (only those: the address may be shared with honest
+/// people, a VPN exit or a proxy). Its tool links it to nothing: an attack's last step is as
+/// likely another operation's as that of one using the same browser build.
+fn takeover_campaigns(engine: &Engine, verdicts: &[Verdict], found: &[Campaign]) -> Vec<Campaign> {
+    let p = &engine.config().campaigns;
+    let reached: HashSet<Symbol> = found
+        .iter()
+        .flat_map(|c| c.accounts.keys().copied())
+        .collect();
+    let mut by_source: BTreeMap<Symbol, BTreeSet<Symbol>> = BTreeMap::new();
+    for (account, source) in crate::accounts::takeovers(verdicts) {
+        if !reached.contains(&account) {
+            by_source.entry(source).or_default().insert(account);
+        }
+    }
+    by_source
+        .into_iter()
+        .filter_map(|(source, accounts)| {
+            let stats = engine.source(source)?;
+            if stats.network == NetworkClass::Egress {
+                return None;
+            }
+            let mut campaign = Campaign::empty();
+            campaign.absorb(source, stats, p, Some(&accounts));
+            // The address's own place for an account is its owner's: what is left is the
+            // takeover (the verdicts already dropped such places in hindsight).
+            (!campaign.accounts.is_empty()).then_some(campaign)
+        })
+        .collect()
 }
 
 /// What a campaign's flagged sources showed before any quieter address joined: evidence for
@@ -429,6 +470,15 @@ impl Flagged {
             accounts: c.accounts.keys().copied().collect(),
         }
     }
+}
+
+/// A source's network (ASN) when it says something about who is there: not a VPN range of the
+/// allowlist nor a commercial VPN or relay network (`vpn_asns`), whose addresses are shared by
+/// strangers.
+fn telling_asn(stats: &SourceStats, p: &Params) -> Option<u32> {
+    stats
+        .asn
+        .filter(|asn| stats.network != NetworkClass::Vpn && !p.vpn_asns.contains(asn))
 }
 
 /// An address some account keeps coming back to (a VPN exit, a carrier gateway, a home router
@@ -543,7 +593,7 @@ fn join_quieter(
             if shares_targets(&root) {
                 return true;
             }
-            let asn = stats.asn.filter(|_| stats.network != NetworkClass::Vpn);
+            let asn = telling_asn(stats, p);
             match asn {
                 Some(asn)
                     if shown
@@ -562,7 +612,7 @@ fn join_quieter(
             .filter(|o| joins(*o))
             .and_then(|o| by_root.get_mut(&o))
         {
-            campaign.absorb(source, stats, p.owners_place_days, only.as_ref());
+            campaign.absorb(source, stats, p, only.as_ref());
             campaign.detectors.insert("shared_tool");
         }
     }

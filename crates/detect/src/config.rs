@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::detectors::{
-    account_novelty, brute_force, enumeration, impossible_travel, mfa_fatigue, password_spray,
-    persistence, recovery_chain, recovery_probe, sim_swap, stuffing,
+    account_novelty, brute_force, enumeration, forced_entry, impossible_travel, mfa_fatigue,
+    password_spray, persistence, recovery_chain, recovery_probe, sim_swap, stuffing,
 };
 use crate::{allowlist, campaigns, engine};
 
@@ -54,6 +54,7 @@ pub struct Detectors {
     pub impossible_travel: impossible_travel::Params,
     pub persistence: persistence::Params,
     pub recovery_chain: recovery_chain::Params,
+    pub forced_entry: forced_entry::Params,
     // New detectors: their `Params` here, in `DETECTORS` order, and their section in
     // default.toml (a test checks that every key is there).
 }
@@ -128,7 +129,7 @@ impl Config {
     }
 
     /// Every key that is a share (0..1), with its value.
-    fn shares(&self) -> [(&'static str, f64); 9] {
+    fn shares(&self) -> [(&'static str, f64); 10] {
         let (c, d) = (&self.campaigns, &self.detectors);
         [
             ("campaigns.rare_client_share", c.rare_client_share),
@@ -154,6 +155,10 @@ impl Config {
             (
                 "detectors.credential_stuffing.rare_client_share",
                 d.credential_stuffing.rare_client_share,
+            ),
+            (
+                "detectors.sim_swap.rare_client_share",
+                d.sim_swap.rare_client_share,
             ),
         ]
     }

@@ -7,14 +7,18 @@
 //!
 //! Signals: `new_country`, `new_network`, `new_device`, `new_agent` (1 when new),
 //! `relay_network` (1 for a VPN, relay or hosting network), `new` (how many of the four are
-//! new), `events` (sessions and recoveries from the source that were as new).
+//! new), `events` (sessions and recoveries from the source that were as new), `thin_history`
+//! (1 when the account had fewer than `min_history_sessions` sessions: then only a data
+//! centre, VPN or relay network it never used counts as somewhere new).
 //! ATT&CK: T1078 (Valid Accounts).
 //!
 //! Each honest look-alike is new on one side only: a traveller, a VPN user, an office or campus
 //! NAT or a carrier's CGNAT bring a new network on the usual devices; a new phone is a new
 //! device in the usual places. An address that sessions of many accounts come from (an office,
 //! a campus, a carrier's CGNAT pool, a VPN exit) says little about whose it is, so being new to
-//! it does not count as a new network. Accounts with too little history are not judged.
+//! it does not count as a new network. Accounts with no history are not judged; one with a
+//! session or two is, on a data-centre, VPN or relay network only (a new country alone may be
+//! its home, seen for the first time after sessions over a VPN abroad).
 //!
 //! In hindsight, a place the account then kept coming back to (sessions on two days or more) is
 //! its owner's new place, and a device later used from one of the account's known places is
@@ -35,9 +39,16 @@ use crate::observation::Observation;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
-    /// Sessions an account must have had before a place or device can be called new to it.
-    /// With fewer, every place is new; three sessions are a few days of an ordinary account.
+    /// Sessions an account must have had before a place or device can be called new to it
+    /// in every sense. With fewer, most places are new; three sessions are a few days of an
+    /// ordinary account.
     pub min_history_sessions: u16,
+    /// Sessions an account with a thinner history must have had to be judged at all; below
+    /// `min_history_sessions` only a data centre, VPN or relay network it never used counts as
+    /// somewhere new. 1: one session shows a home or a carrier; a new country alone may be
+    /// that home seen for the first time after sessions over a VPN abroad, while nobody lives
+    /// in a data centre.
+    pub thin_history_sessions: u16,
     /// New dimensions at once (of country, network, device, user agent) for a finding; at
     /// least one must be a network and one a device either way. Two is the least that
     /// satisfies both sides.
@@ -55,6 +66,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             min_history_sessions: 3,
+            thin_history_sessions: 1,
             min_new: 2,
             shared_source_accounts: 10,
             relay_asns: RELAY_ASNS.to_vec(),
@@ -130,8 +142,12 @@ impl Novelty {
     /// account never used. A new ISP at home (a first sign-in from the laptop after weeks on
     /// the phone) is new but weak.
     fn network_side(self) -> bool {
-        self.0 & Self::COUNTRY != 0
-            || self.0 & (Self::NETWORK | Self::RELAY) == Self::NETWORK | Self::RELAY
+        self.0 & Self::COUNTRY != 0 || self.new_relay()
+    }
+
+    /// A data centre, VPN or relay network the account never used.
+    fn new_relay(self) -> bool {
+        self.0 & (Self::NETWORK | Self::RELAY) == Self::NETWORK | Self::RELAY
     }
 
     fn device_side(self) -> bool {
@@ -230,6 +246,9 @@ impl KeptDevices {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Found {
     novelty: Novelty,
+    /// The account had fewer than `min_history_sessions` sessions then.
+    #[serde(default)]
+    thin: bool,
     device: Option<u64>,
     first_ms: i64,
     last_ms: i64,
@@ -254,8 +273,11 @@ impl AccountNovelty {
         }
     }
 
-    fn qualifies(&self, novelty: Novelty) -> bool {
-        novelty.both_sides() && novelty.count() >= self.params.min_new
+    /// Whether what was new is enough, for an account with a thin history or not.
+    fn qualifies(&self, novelty: Novelty, thin: bool) -> bool {
+        novelty.both_sides()
+            && novelty.count() >= self.params.min_new
+            && (!thin || novelty.new_relay())
     }
 }
 
@@ -271,12 +293,16 @@ impl Detector for AccountNovelty {
         if !is_entry(o) {
             return;
         }
-        let Some(baseline) = state
-            .baseline(o.account)
-            .filter(|b| b.sessions >= self.params.min_history_sessions)
-        else {
+        let Some(baseline) = state.baseline(o.account).filter(|b| {
+            b.sessions
+                >= self
+                    .params
+                    .min_history_sessions
+                    .min(self.params.thin_history_sessions)
+        }) else {
             return;
         };
+        let thin = baseline.sessions < self.params.min_history_sessions;
         let novelty = Novelty::of(o, baseline, &self.params.relay_asns);
         let key = (o.account, o.source);
         if let Some(found) = self.found.get_mut(&key) {
@@ -289,12 +315,13 @@ impl Detector for AccountNovelty {
             }
             return;
         }
-        if self.qualifies(novelty) {
+        if self.qualifies(novelty, thin) {
             self.devices.watch(o);
             self.found.insert(
                 key,
                 Found {
                     novelty,
+                    thin,
                     device: o.device,
                     first_ms: o.time_ms,
                     last_ms: o.time_ms,
@@ -322,11 +349,12 @@ impl Detector for AccountNovelty {
                 } else {
                     found.novelty
                 };
-                if !self.qualifies(novelty) {
+                if !self.qualifies(novelty, found.thin) {
                     return None;
                 }
                 let mut signals = novelty.signals();
                 signals.push(("events", f64::from(found.events)));
+                signals.push(("thin_history", f64::from(u8::from(found.thin))));
                 Some(Verdict::for_account(
                     self.name(),
                     &["T1078"],
@@ -476,10 +504,23 @@ pub(super) mod tests {
 
     #[test]
     fn an_account_without_history_is_not_judged() {
-        let seen = vec![
-            Event::session(0, "jane", "home", "DE", 3320, "laptop", "firefox"),
-            Event::session(5, "jane", "vps", "US", 14061, "new", "python"),
-        ];
+        let seen = vec![Event::session(
+            5, "jane", "vps", "US", 14061, "new", "python",
+        )];
         assert!(run(novelty(), &events(&seen)).is_empty());
+    }
+
+    #[test]
+    fn with_a_thin_history_only_a_new_data_centre_counts() {
+        // One session, over a VPN abroad; then home, on the laptop: a new country and device,
+        // but home.
+        let vpn = Event::session(0, "jane", "vpn-exit", "PA", 136787, "phone", "chrome");
+        let home = Event::session(5, "jane", "home", "US", 22773, "laptop", "firefox");
+        assert!(run(novelty(), &events(&[vpn.clone(), home])).is_empty());
+        // Then a data centre never used, on a new device.
+        let vps = Event::session(5, "jane", "vps", "FR", 16276, "new", "python");
+        let verdicts = run(novelty(), &events(&[vpn, vps]));
+        assert_eq!(verdicts.len(), 1);
+        assert!(verdicts[0].signals.contains(&("thin_history", 1.0)));
     }
 }

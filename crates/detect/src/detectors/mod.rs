@@ -8,6 +8,7 @@
 pub mod account_novelty;
 pub mod brute_force;
 pub mod enumeration;
+pub mod forced_entry;
 pub mod impossible_travel;
 pub mod mfa_fatigue;
 pub mod password_spray;
@@ -22,6 +23,7 @@ use forewarn_model::RawRef;
 use account_novelty::AccountNovelty;
 use brute_force::BruteForce;
 use enumeration::Enumeration;
+use forced_entry::ForcedEntry;
 use impossible_travel::ImpossibleTravel;
 use mfa_fatigue::MfaFatigue;
 use password_spray::PasswordSpray;
@@ -51,6 +53,7 @@ pub static DETECTORS: &[MakeDetector] = &[
     |c| Box::new(ImpossibleTravel::new(c.detectors.impossible_travel.clone())),
     |c| Box::new(Persistence::new(c.detectors.persistence.clone())),
     |c| Box::new(RecoveryChain::new(c.detectors.recovery_chain.clone())),
+    |c| Box::new(ForcedEntry::new(c.detectors.forced_entry.clone())),
 ];
 
 /// Makes a detector from the configuration.

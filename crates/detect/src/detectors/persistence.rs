@@ -37,8 +37,9 @@ const HOUR_MS: i64 = 3_600_000;
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
     /// Sessions an account must have had before an address or device can be called new to
-    /// it. With fewer, every place is new; three sessions are a few days of an ordinary
-    /// account.
+    /// it. 1: one session shows a home or a device; the change made in a stranger's session is
+    /// the evidence, and accounts seldom used are what targeted attackers take over (a
+    /// secondary mailbox, an old account).
     pub min_history_sessions: u16,
     /// How long (ms) after a stranger's session began a change still counts as made in it.
     /// Attackers persist within minutes of getting in; a day covers a slow one.
@@ -48,7 +49,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            min_history_sessions: 3,
+            min_history_sessions: 1,
             window_ms: 24 * HOUR_MS,
         }
     }
@@ -86,8 +87,8 @@ pub(super) struct StrangerSession {
 }
 
 /// Whether the account had never used the event's address nor its device (its browser, when
-/// the log has no device ids); None when it has had fewer than `min_history` sessions to tell,
-/// or the log shows neither device nor browser.
+/// the log has no device ids; its network, when the log has neither); None when it has had
+/// fewer than `min_history` sessions to tell, or the log shows none of the three.
 /// With `min_history` 0, everything is new to an account never seen signing in.
 pub(super) fn is_stranger(o: &Observation, state: &State, min_history: u16) -> Option<bool> {
     let baseline = state.baseline(o.account);
@@ -98,12 +99,14 @@ pub(super) fn is_stranger(o: &Observation, state: &State, min_history: u16) -> O
         return Some(true);
     };
     let new_source = o.source.is_none_or(|s| !baseline.sources.contains(&s));
-    // A log with neither device ids nor user agents cannot tell: no verdict rather than one
-    // on the address alone, which carriers and VPNs change all the time.
-    let new_device = match (o.device, o.agent) {
-        (Some(device), _) => !baseline.devices.contains(&device),
-        (None, Some(agent)) => !baseline.agents.contains(&agent),
-        (None, None) => return None,
+    let new_device = match (o.device, o.agent, o.asn) {
+        (Some(device), ..) => !baseline.devices.contains(&device),
+        (None, Some(agent), _) => !baseline.agents.contains(&agent),
+        // A log with neither device ids nor user agents (Google Workspace): the address alone
+        // says little, since carriers and VPNs change addresses within their network all the
+        // time; an address on a network (ASN) the account never used is a stranger's.
+        (None, None, Some(asn)) => !baseline.asns.contains(&asn),
+        (None, None, None) => return None,
     };
     Some(new_source && new_device)
 }
@@ -382,6 +385,26 @@ mod tests {
         reset.actor = Some("helpdesk".to_owned());
         seen.push(reset);
         assert!(run(persistence(), &events(&seen)).is_empty());
+    }
+
+    #[test]
+    fn without_devices_or_browsers_a_new_network_decides() {
+        // Google Workspace logs neither: three sessions at home, on the phone's carrier.
+        let mut seen: Vec<Event> = (0..3)
+            .map(|day| {
+                Event::at(f64::from(day) * 24.0, Kind::SessionStart, "jane")
+                    .from("home", "DE", 3320)
+            })
+            .collect();
+        seen.push(Event::at(60.0, Kind::SessionStart, "jane").from("cgn-1", "DE", 6805));
+        // The carrier gives the phone a new address: not a stranger.
+        seen.push(Event::at(80.0, Kind::SessionStart, "jane").from("cgn-2", "DE", 6805));
+        seen.push(Event::at(80.2, Kind::AccountMfaChange, "jane").from("cgn-2", "DE", 6805));
+        assert!(run(persistence(), &events(&seen)).is_empty());
+        // A data centre the account never used: a stranger.
+        seen.push(Event::at(90.0, Kind::SessionStart, "jane").from("vps", "DE", 24940));
+        seen.push(Event::at(90.2, Kind::MailboxRuleCreate, "jane").from("vps", "DE", 24940));
+        assert_eq!(run(persistence(), &events(&seen)).len(), 1);
     }
 
     #[test]

@@ -4,12 +4,18 @@
 //! - **Completed**: the SMS code verified, then recovery info or a second factor changed from
 //!   the same address within `follow_up_ms` (the number was moved; the attacker locks the
 //!   owner out).
+//!   (Where no code check is logged, as in Okta and Auth0, a reset from the same address after
+//!   the codes stands for it: only a good code leads to one.)
 //! - **Failed**: codes sent and tried, none verified, and the address never got into the
 //!   account (the carrier refused the swap; the code went to the real phone). Nothing else
 //!   confirms it, so the account must have history to judge by: before the attempt, or, in
-//!   hindsight, sessions elsewhere that never came from the attempt's address or device.
+//!   hindsight, sessions elsewhere that never came from the attempt's address or device. Where
+//!   no code check is logged, codes sent and nothing else is what an abandoned reset looks
+//!   like too; it counts only when a swap that went through came from the same uncommon
+//!   client (the operation's phone).
 //!
-//! Signals: `completed` (1 or 0), `failed_codes`. ATT&CK: T1451 (SIM Card Swap),
+//! Signals: `completed` (1 or 0), `failed_codes`, `client_of_a_swap` (1 when the attempt's
+//! uncommon client is that of a swap that went through). ATT&CK: T1451 (SIM Card Swap),
 //! T1098 (Account Manipulation).
 //!
 //! People who reset a forgotten password do it from home, on their own device, and finish.
@@ -19,7 +25,9 @@
 use forewarn_model::{Channel, Kind, Outcome, RawRef};
 use serde::{Deserialize, Serialize};
 
-use super::{Detector, Verdict};
+use std::collections::HashSet;
+
+use super::{rare_clients, Detector, Verdict};
 use crate::campaigns::Stage;
 use crate::engine::State;
 use crate::intern::{FastMap, Symbol};
@@ -38,6 +46,11 @@ pub struct Params {
     /// Failed code verifications (none succeeding) that make an attempt a failed swap. One:
     /// an attacker without the SIM cannot get the code right.
     pub min_failed_codes: u32,
+    /// A client used by at most this share of all sources is uncommon (0..1): an attempt that
+    /// only had codes sent (logs with no code check) counts as a refused swap when a swap that
+    /// went through used the same uncommon client. 0.05: a browser build is shared by far more
+    /// sources; the operation's phone, by its few addresses.
+    pub rare_client_share: f64,
 }
 
 impl Default for Params {
@@ -46,6 +59,7 @@ impl Default for Params {
             follow_up_ms: 86_400_000,
             min_history_sessions: 1,
             min_failed_codes: 1,
+            rare_client_share: 0.05,
         }
     }
 }
@@ -58,6 +72,9 @@ struct Attempt {
     /// The account had history to judge the stranger by.
     judged: bool,
     device: Option<u64>,
+    /// The client of its first event.
+    #[serde(default)]
+    agent: Option<Symbol>,
     failed_codes: u32,
     verified: Option<i64>,
     /// A change of recovery info or a factor followed the verified code.
@@ -100,11 +117,14 @@ impl Detector for SimSwap {
             return;
         }
         let key = (o.account, source);
-        match (o.kind, o.channel) {
-            (
-                Kind::RecoveryStart | Kind::RecoveryCodeSent | Kind::RecoveryCodeVerify,
-                Some(Channel::Sms),
-            ) => {
+        // A code check the log does not tie to a channel (Entra's failed SSPR verifications)
+        // is the check of the SMS code this address asked for.
+        let sms = o.channel == Some(Channel::Sms)
+            || (o.kind == Kind::RecoveryCodeVerify
+                && o.channel.is_none()
+                && self.attempts.contains_key(&key));
+        match o.kind {
+            Kind::RecoveryStart | Kind::RecoveryCodeSent | Kind::RecoveryCodeVerify if sms => {
                 let attempt = match self.attempts.get_mut(&key) {
                     Some(attempt) => attempt,
                     None => {
@@ -119,6 +139,7 @@ impl Detector for SimSwap {
                             last_ms: o.time_ms,
                             judged,
                             device: o.device,
+                            agent: o.agent,
                             failed_codes: 0,
                             verified: None,
                             changed: false,
@@ -137,7 +158,19 @@ impl Detector for SimSwap {
                     }
                 }
             }
-            (Kind::AccountRecoveryInfoChange | Kind::AccountMfaChange, _)
+            // A reset after the codes, from the same address: the code was good (Okta and
+            // Auth0 log no code check of their own).
+            Kind::RecoveryReset if o.outcome == Outcome::Success => {
+                if let Some(attempt) = self.attempts.get_mut(&key) {
+                    if attempt.verified.is_none() {
+                        attempt.verified = Some(o.time_ms);
+                        if attempt.evidence.len() < MAX_EVIDENCE {
+                            attempt.evidence.push(o.raw);
+                        }
+                    }
+                }
+            }
+            Kind::AccountRecoveryInfoChange | Kind::AccountMfaChange
                 if o.outcome == Outcome::Success =>
             {
                 if let Some(attempt) = self.attempts.get_mut(&key) {
@@ -158,9 +191,19 @@ impl Detector for SimSwap {
     }
 
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
+        let completed = |a: &Attempt| a.verified.is_some() && a.changed;
+        // The uncommon clients of swaps that went through: the operation's phone.
+        let rare = rare_clients(state, self.params.rare_client_share);
+        let swap_clients: HashSet<Symbol> = self
+            .attempts
+            .values()
+            .filter(|a| completed(a))
+            .filter_map(|a| a.agent)
+            .filter(|agent| rare.contains(agent))
+            .collect();
         let mut verdicts = Vec::new();
         for (&(account, source), attempt) in &self.attempts {
-            let completed = attempt.verified.is_some() && attempt.changed;
+            let completed = completed(attempt);
             let got_in = state
                 .source(source)
                 .and_then(|s| s.reach.get(&account))
@@ -174,11 +217,14 @@ impl Detector for SimSwap {
                     !b.sources.contains(&source)
                         && attempt.device.is_none_or(|d| !b.devices.contains(&d))
                 });
-            let failed = (attempt.judged || stranger_in_hindsight)
-                && attempt.verified.is_none()
-                && attempt.failed_codes >= self.params.min_failed_codes
-                && !got_in;
-            if !completed && !failed {
+            let refused =
+                (attempt.judged || stranger_in_hindsight) && attempt.verified.is_none() && !got_in;
+            let failed = refused && attempt.failed_codes >= self.params.min_failed_codes;
+            // Codes sent and nothing else (a log with no code checks): an abandoned reset,
+            // unless a swap that went through came from the same uncommon client.
+            let same_client = attempt.agent.is_some_and(|a| swap_clients.contains(&a));
+            let unconfirmed = refused && attempt.failed_codes == 0 && same_client;
+            if !completed && !failed && !unconfirmed {
                 continue;
             }
             let Some(mut verdict) = Verdict::for_source(
@@ -190,6 +236,7 @@ impl Detector for SimSwap {
                 vec![
                     ("completed", f64::from(u8::from(completed))),
                     ("failed_codes", f64::from(attempt.failed_codes)),
+                    ("client_of_a_swap", f64::from(u8::from(same_client))),
                 ],
             ) else {
                 continue;
@@ -241,6 +288,74 @@ mod tests {
         let verdicts = run(SimSwap::default(), &events(&attempt(true)));
         assert_eq!(verdicts.len(), 1);
         assert!(verdicts[0].signals.contains(&("completed", 1.0)));
+    }
+
+    #[test]
+    fn a_completed_swap_is_found_where_no_code_check_is_logged() {
+        // Okta: the SMS reset message, the reset, the new factor.
+        let mut seen = history();
+        seen.push(swapper(80.01, Kind::RecoveryCodeSent));
+        seen.push(swapper(80.15, Kind::RecoveryReset));
+        seen.push(swapper(80.16, Kind::SessionStart));
+        seen.push(swapper(80.2, Kind::AccountMfaChange));
+        let verdicts = run(SimSwap::default(), &events(&seen));
+        assert_eq!(verdicts.len(), 1, "{verdicts:?}");
+        assert!(verdicts[0].signals.contains(&("completed", 1.0)));
+    }
+
+    #[test]
+    fn codes_sent_alone_count_only_from_the_client_of_a_swap_that_went_through() {
+        // Okta logs the SMS reset message, and no code check.
+        let mut seen = history();
+        seen.push(swapper(80.01, Kind::RecoveryCodeSent));
+        assert!(run(SimSwap::default(), &events(&seen)).is_empty());
+        // The same phone swaps another account's number, and that one goes through.
+        let carl = |hour: f64, kind: Kind| {
+            Event::at(hour, kind, "carl")
+                .from("carrier-y", "DE", 3209)
+                .on("burner-2", "android-7")
+                .via(Channel::Sms, "+49 ***-***-0771")
+        };
+        for day in 0..3 {
+            seen.push(Event::session(
+                day * 24 + 1,
+                "carl",
+                "c-home",
+                "DE",
+                3320,
+                "mac",
+                "safari",
+            ));
+        }
+        seen.push(carl(120.01, Kind::RecoveryCodeSent));
+        seen.push(carl(120.15, Kind::RecoveryReset));
+        seen.push(carl(120.2, Kind::AccountMfaChange));
+        seen.sort_by(|a, b| a.hour.total_cmp(&b.hour));
+        // Five sources in all: the phone's client is uncommon at a half here.
+        let swaps = SimSwap::new(Params {
+            rare_client_share: 0.5,
+            ..Params::default()
+        });
+        let verdicts = run(swaps, &events(&seen));
+        assert_eq!(verdicts.len(), 2, "{verdicts:?}");
+        assert!(verdicts
+            .iter()
+            .all(|v| v.signals.contains(&("client_of_a_swap", 1.0))));
+    }
+
+    #[test]
+    fn a_failed_code_check_without_a_channel_is_the_sms_codes() {
+        // Entra's failed SSPR verification names no method.
+        let mut seen = attempt(false);
+        for event in &mut seen {
+            if event.kind == Kind::RecoveryCodeVerify {
+                event.channel = None;
+                event.target = None;
+            }
+        }
+        let verdicts = run(SimSwap::default(), &events(&seen));
+        assert_eq!(verdicts.len(), 1, "{verdicts:?}");
+        assert!(verdicts[0].signals.contains(&("failed_codes", 2.0)));
     }
 
     #[test]

@@ -623,7 +623,10 @@ fn decode_doc(doc: Doc<'_>) -> Result<Decoded<'_>, RecordError> {
     let subject = subject
         .and_then(account)
         .ok_or(RecordError::MissingField("user.name"))?;
-    let actor = actor.filter(|a| *a != subject);
+    // Okta's own principal acts on self-service resets and the messages it sends at the
+    // user's request (Elastic's Okta integration keeps it as the user): not someone acting on
+    // the user's behalf.
+    let actor = actor.filter(|a| *a != subject && !a.eq_ignore_ascii_case("system@okta.com"));
 
     let mut out = AuthEvent::new(time, kind, outcome, subject);
     out.actor = actor;
@@ -921,6 +924,16 @@ mod tests {
         assert_eq!(event.kind, Kind::RecoveryReset);
         assert_eq!(event.account, "jdoe");
         assert_eq!(event.actor.as_deref(), Some("helpdesk.admin"));
+    }
+
+    #[test]
+    fn a_self_service_reset_by_okta_system_is_the_users_own() {
+        let event = one(
+            r#"{"@timestamp":"2024-03-01T10:00:00Z","event":{"category":["iam"],"type":["user","change"],"action":"user.account.reset_password","outcome":"success"},"user":{"name":"system@okta.com","target":{"name":"JDoe"}},"source":{"ip":"203.0.113.9"}}"#,
+        );
+        assert_eq!(event.kind, Kind::RecoveryReset);
+        assert_eq!(event.account, "jdoe");
+        assert_eq!(event.actor, None);
     }
 
     #[test]

@@ -509,7 +509,11 @@ fn decode_event<'a>(log: LogEvent<'a>) -> Result<Decoded<'a>, RecordError> {
     if event.account_exists == Some(false) && mapped.outcome == Outcome::Failure {
         event.reason = Some(Reason::UnknownAccount);
     }
+    // Okta itself (the System Principal) is the actor of what it does at a user's request —
+    // a self-service reset, a reset message sent — not someone acting on the user's behalf:
+    // the person is whoever is at the client.
     event.actor = acting
+        .filter(|a| !system_principal(a))
         .and_then(|a| a.alternate_id.0)
         .and_then(account)
         .filter(|a| *a != event.account);
@@ -1000,6 +1004,23 @@ fn find_level(text: &str) -> Option<usize> {
 }
 
 /// A principal whose `alternateId` names someone: Okta writes `unknown` when it has no name.
+/// Okta's own principal, `Okta System` (`system@okta.com`, type `SystemPrincipal`): the actor
+/// of self-service resets and of the reset messages Okta sends ("Self Service Password reset
+/// events can be seen in the logs if the Actor performing the action is Okta System
+/// (SystemPrincipal)", Okta support, *Find Password Reset Event Performed by an Admin*).
+fn system_principal(principal: &Principal<'_>) -> bool {
+    principal
+        .kind
+        .0
+        .as_deref()
+        .is_some_and(|k| k.trim().eq_ignore_ascii_case("SystemPrincipal"))
+        || principal
+            .alternate_id
+            .0
+            .as_deref()
+            .is_some_and(|a| a.trim().eq_ignore_ascii_case("system@okta.com"))
+}
+
 fn usable(principal: &Principal<'_>) -> bool {
     principal.alternate_id.0.as_deref().is_some_and(known)
 }
