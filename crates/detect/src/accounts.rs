@@ -225,12 +225,23 @@ mod tests {
     }
 
     #[test]
-    fn a_chain_lists_its_primary_only_when_corroborated_and_never_its_secondary_alone() {
+    fn a_chain_confirms_a_takeover_but_never_corroborates_one_nor_lists_its_secondary() {
         let mut chain = verdict("recovery_chain", 1, 7);
         chain.related_accounts.push(2);
         assert!(flagged(&[], &[chain.clone()]).is_empty());
-        let lines = flagged(&[], &[chain, verdict("persistence", 1, 7)]);
+        // A chain and one other detector: still one detector's word.
+        let lines = flagged(&[], &[chain.clone(), verdict("persistence", 1, 7)]);
+        assert!(lines.is_empty());
+        let lines = flagged(
+            &[],
+            &[
+                chain,
+                verdict("persistence", 1, 7),
+                verdict("account_novelty", 1, 7),
+            ],
+        );
         let listed: Vec<Symbol> = lines.iter().map(|l| l.account).collect();
         assert_eq!(listed, [1]);
+        assert!(lines[0].detections.contains("recovery_chain"));
     }
 }
