@@ -174,10 +174,12 @@ pub struct Params {
     /// infected home router, a shared exit) and the account's sessions there are not the
     /// campaign's. 2: an attacker who got in uses the session that day; an owner comes back.
     pub owners_place_days: u16,
-    /// A source seen with at least this many rare clients rotates them, and links by tool to
-    /// no one. 3: an operator may switch tools once; a stuffing tool cycles through dozens of
-    /// client strings, and one of its exits carries the clients of every other operation
-    /// that picked one of them — linking through it merged three campaigns into one.
+    /// A source seen with at least this many rare clients rotates them, and links by tool
+    /// only to a source sharing two of them. 3: an operator may switch tools once; a stuffing
+    /// tool cycles through dozens of client strings, and one of its exits carries the clients
+    /// of every other operation that picked one of them — linking through one merged three
+    /// campaigns into one — while one operation rotating a few browser builds over its
+    /// servers shows two or three of them at each.
     pub rotation_clients: usize,
     /// Networks (ASNs) of commercial VPNs and privacy relays: their exits are shared by
     /// strangers, so an address there is never linked to a campaign by its network (as for
@@ -318,24 +320,27 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         let (Some(stats), Some(&i)) = (engine.source(s), index.get(&s)) else {
             continue;
         };
-        // A source seen with many rare clients rotates them (a stuffing tool's exit): its
-        // clients say nothing about who else uses them, and linking through it would join
-        // every operation whose tool it once carried.
-        let rotates_tools =
-            stats.agents.iter().filter(|a| rare(a)).count() >= p.rotation_clients.max(1);
-        if shared_exit(stats) || rotates_tools {
+        if shared_exit(stats) {
             continue;
         }
-        for agent in stats.agents.iter().filter(|a| rare(a)) {
+        let tools: BTreeSet<Symbol> = stats.agents.iter().copied().filter(|a| rare(a)).collect();
+        for agent in &tools {
             let peers = with_tool.entry((detector, *agent)).or_default();
             for &j in peers.iter() {
+                let Some(other) = engine.source(suspects[j]) else {
+                    continue;
+                };
+                // A source seen with many rare clients rotates them (a stuffing tool's exit)
+                // and carries the tool of every other operation that picked one of them: it
+                // is one operation with another only when they share two of its clients.
+                let other_tools = other.agents.iter().filter(|a| tools.contains(a)).count();
+                let rotating = tools.len() >= p.rotation_clients.max(1)
+                    || other.agents.iter().filter(|a| rare(a)).count() >= p.rotation_clients.max(1);
                 // Alike in how they come to accounts: what follows once in differs between
                 // a try that worked and one that did not (a refused SIM swap, a swap that
                 // went through), and says nothing about who sent them.
-                let alike = engine
-                    .source(suspects[j])
-                    .is_some_and(|other| other.alike_in(stats, APPROACH) >= p.min_alike);
-                if alike {
+                if (!rotating || other_tools >= 2) && other.alike_in(stats, APPROACH) >= p.min_alike
+                {
                     union(&mut parent, i, j);
                 }
             }

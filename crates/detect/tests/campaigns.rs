@@ -108,6 +108,67 @@ fn a_proxy_that_is_someones_home_gives_the_run_only_the_runs_tries() {
     assert!(!run.has_account("household@example.com"), "{run:?}");
 }
 
+/// One operation works from many servers, each attacking its own few accounts with a browser
+/// picked from the same three builds per target (Phosphorus without lookups to tie them: at
+/// 200,000 accounts in Okta's format it came out as twenty-five campaigns). Servers that share
+/// two of those clients are one campaign even though each rotates them; a server that shares
+/// only one with a rotating server is not joined through it.
+#[test]
+fn servers_rotating_the_same_browsers_are_one_operation() {
+    let mut log = Log::new();
+    log.honest_crowd();
+    let attack = |log: &mut Log, source: &str, day: i64, tools: &[&str]| {
+        for i in 0..12 {
+            let tool = tools[i % tools.len()];
+            let account = format!("{source}-target{i}@example.com");
+            log.add(
+                day * DAY_MS + i as i64 * 60_000,
+                Kind::AuthPassword,
+                Outcome::Failure,
+                &account,
+                source,
+                64_601,
+                tool,
+            )
+            .reason = Some(Reason::BadPassword);
+        }
+    };
+    let kit = ["Browser/73", "Browser/74", "Browser/60"];
+    attack(
+        &mut log,
+        "198.51.100.1",
+        4,
+        &[kit[0], kit[1], kit[2], kit[0]],
+    );
+    attack(
+        &mut log,
+        "198.51.100.2",
+        5,
+        &[kit[1], kit[2], kit[0], kit[1]],
+    );
+    attack(
+        &mut log,
+        "198.51.100.3",
+        6,
+        &[kit[0], kit[1], kit[0], kit[1]],
+    );
+    // Another operation whose only client is one of the kit's builds.
+    attack(&mut log, "203.0.113.9", 7, &[kit[2]]);
+
+    let config = Config::parse(
+        "[campaigns]\nrare_client_share = 0.15\n",
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap();
+    let found = log.scan(config);
+    let campaign_of = |source: &str| found.iter().position(|c| c.has_source(source));
+    let one = campaign_of("198.51.100.1").expect("the operation is a campaign");
+    for source in ["198.51.100.2", "198.51.100.3"] {
+        assert_eq!(campaign_of(source), Some(one), "{found:?}");
+    }
+    assert_ne!(campaign_of("203.0.113.9"), Some(one), "{found:?}");
+}
+
 /// Two operations spray from their own servers, each with its own tool; a stuffing exit that
 /// cycles through client strings, among them both tools, sprays too. The exit links by tool to
 /// no one: once, at 200,000 accounts, such an exit joined Phosphorus, a spray and a stuffing
