@@ -204,12 +204,17 @@ impl Default for Params {
     }
 }
 
-/// The kinds of event that approach an account from outside, as bits of `SourceStats::kinds`.
+/// The kinds of event that approach an account from outside, as bits of `SourceStats::kinds`:
+/// the ways in, up to a password or a reset. A reset is one: an address that got in through
+/// a recovery code (a SIM swap) did not come the way a stuffing proxy does, even when it then
+/// signs in with the same client.
 const APPROACH: u32 = (1 << Kind::AccountLookup as u32)
     | (1 << Kind::AuthPassword as u32)
     | (1 << Kind::AuthMfa as u32)
     | (1 << Kind::RecoveryStart as u32)
-    | (1 << Kind::RecoveryCodeSent as u32);
+    | (1 << Kind::RecoveryCodeSent as u32)
+    | (1 << Kind::RecoveryCodeVerify as u32)
+    | (1 << Kind::RecoveryReset as u32);
 
 /// Groups suspected sources into campaigns: sources that touched the same accounts, or that
 /// one detector grouped together (a proxy network sharing a tool and a time), are one campaign.
@@ -411,7 +416,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         }
     }
     let mut campaigns: Vec<Campaign> = by_root.into_values().collect();
-    campaigns.extend(takeover_campaigns(engine, verdicts, &campaigns));
+    campaigns.extend(takeover_campaigns(engine, verdicts, &campaigns, &rare));
     campaigns.sort_by_key(|c| (c.first_ms, c.sources.first().copied()));
     for (i, campaign) in campaigns.iter_mut().enumerate() {
         campaign.id = format!("campaign-{}", i + 1);
@@ -423,9 +428,18 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
 /// Campaigns of the takeovers no campaign reached: a takeover two account-level detectors
 /// agree on is the work of whoever holds the address that got in. Each such address is a
 /// campaign of the accounts it took over (only those: the address may be shared with honest
-/// people, a VPN exit or a proxy). Its tool links it to nothing: an attack's last step is as
-/// likely another operation's as that of one using the same browser build.
-fn takeover_campaigns(engine: &Engine, verdicts: &[Verdict], found: &[Campaign]) -> Vec<Campaign> {
+/// people, a VPN exit or a proxy). Addresses that got in the same way (the same kinds of
+/// approach: a reset is not a password) with the same rare client are one campaign — several
+/// SIM swaps through the carrier's stores, each from its own address, are one operation — but
+/// an address shared with honest people links nothing, and a client alone links a takeover to
+/// no campaign that was only seen attacking: an attack's last step is as likely another
+/// operation's as that of one using the same browser build.
+fn takeover_campaigns(
+    engine: &Engine,
+    verdicts: &[Verdict],
+    found: &[Campaign],
+    rare: &dyn Fn(&Symbol) -> bool,
+) -> Vec<Campaign> {
     let p = &engine.config().campaigns;
     let reached: HashSet<Symbol> = found
         .iter()
@@ -437,19 +451,44 @@ fn takeover_campaigns(engine: &Engine, verdicts: &[Verdict], found: &[Campaign])
             by_source.entry(source).or_default().insert(account);
         }
     }
-    by_source
-        .into_iter()
-        .filter_map(|(source, accounts)| {
-            let stats = engine.source(source)?;
-            if stats.network == NetworkClass::Egress {
-                return None;
+    let mut alone = Vec::new();
+    let mut by_way_in: BTreeMap<(Symbol, u32), Campaign> = BTreeMap::new();
+    for (source, accounts) in by_source {
+        let Some(stats) = engine.source(source) else {
+            continue;
+        };
+        if stats.network == NetworkClass::Egress {
+            continue;
+        }
+        // The one rare client the address used with the accounts it took.
+        let tools: BTreeSet<Symbol> = accounts
+            .iter()
+            .filter_map(|a| stats.reach.get(a).and_then(|r| r.agent))
+            .collect();
+        let tool = match (tools.first(), tools.len()) {
+            (Some(&tool), 1) if rare(&tool) && !shared_exit(stats, p.owners_place_days) => {
+                Some(tool)
             }
-            let mut campaign = Campaign::empty();
-            campaign.absorb(source, stats, p, Some(&accounts));
-            // The address's own place for an account is its owner's: what is left is the
-            // takeover (the verdicts already dropped such places in hindsight).
-            (!campaign.accounts.is_empty()).then_some(campaign)
-        })
+            _ => None,
+        };
+        match tool {
+            Some(tool) => by_way_in
+                .entry((tool, stats.kinds & APPROACH))
+                .or_insert_with(Campaign::empty)
+                .absorb(source, stats, p, Some(&accounts)),
+            None => {
+                let mut campaign = Campaign::empty();
+                campaign.absorb(source, stats, p, Some(&accounts));
+                alone.push(campaign);
+            }
+        }
+    }
+    // The address's own place for an account is its owner's: what is left is the takeover
+    // (the verdicts already dropped such places in hindsight).
+    alone
+        .into_iter()
+        .chain(by_way_in.into_values())
+        .filter(|c| !c.accounts.is_empty())
         .collect()
 }
 
@@ -557,19 +596,38 @@ fn join_quieter(
         } else {
             stats.agents.clone()
         };
-        let owners: BTreeSet<usize> = tools
+        // How many of the address's rare clients each campaign's flagged sources used.
+        let mut kit_shared: BTreeMap<usize, usize> = BTreeMap::new();
+        let distinct_tools: BTreeSet<Symbol> = tools.iter().copied().collect();
+        for root in distinct_tools
             .iter()
             .filter_map(|a| tool_owners.get(a))
             .flatten()
             .copied()
             .filter(behaves_like)
-            .collect();
+        {
+            *kit_shared.entry(root).or_default() += 1;
+        }
+        let owners: BTreeSet<usize> = kit_shared.keys().copied().collect();
+        // Two or more rare clients in common with one campaign alone is its kit (an operation
+        // picking among the same browser builds at each of its addresses): the address is
+        // that campaign's whenever it acted, as a tool alone is not.
+        let kit_owner = {
+            let most = kit_shared.values().copied().max().unwrap_or(0);
+            let mut best = kit_shared.iter().filter(|&(_, &n)| n == most);
+            match (best.next(), best.next()) {
+                // At a shared address the clients are everyone's.
+                (Some((&root, _)), None) if most >= 2 && !shared => Some(root),
+                _ => None,
+            }
+        };
         let shares_targets = |root: &usize| {
             shown
                 .get(root)
                 .is_some_and(|c| part.keys().any(|a| c.accounts.contains(a)))
         };
         let owner = match owners.len() {
+            _ if kit_owner.is_some() => kit_owner,
             0 => None,
             1 => owners.first().copied(),
             // Shared targets first; then, of the campaigns active while the source was, the
@@ -595,7 +653,7 @@ fn join_quieter(
         // AS numbers — only when all it did was within the campaign's active time: a tool
         // and a way of working alone are shared by campaigns months apart.
         let joins = |root: usize| {
-            if shares_targets(&root) {
+            if shares_targets(&root) || kit_owner == Some(root) {
                 return true;
             }
             let asn = telling_asn(stats, p);
@@ -612,9 +670,24 @@ fn join_quieter(
                 }),
             }
         };
-        let only: Option<BTreeSet<Symbol>> = shared.then(|| part.keys().copied().collect());
+        // Joined by its kit whenever it acted, an address brings only the accounts it came to
+        // with the kit: a home router rented out as a proxy was someone's home before.
+        let only: Option<BTreeSet<Symbol>> = match kit_owner.filter(|&o| owner == Some(o)) {
+            Some(root) => Some(
+                part.iter()
+                    .filter(|(_, r)| {
+                        r.agent
+                            .and_then(|a| tool_owners.get(&a))
+                            .is_some_and(|roots| roots.contains(&root))
+                    })
+                    .map(|(&a, _)| a)
+                    .collect(),
+            ),
+            None => shared.then(|| part.keys().copied().collect()),
+        };
         if let Some(campaign) = owner
             .filter(|o| joins(*o))
+            .filter(|_| only.as_ref().is_none_or(|accounts| !accounts.is_empty()))
             .and_then(|o| by_root.get_mut(&o))
         {
             campaign.absorb(source, stats, p, only.as_ref());

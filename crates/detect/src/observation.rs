@@ -74,8 +74,8 @@ pub struct Reach {
     pub last_ms: i64,
     /// The event that reached the stage.
     pub evidence: RawRef,
-    /// The client of the first event with the account, else of the event that reached the
-    /// stage: at an address several people share, which of them came to this account.
+    /// The client of the first event with the account that carried one: at an address
+    /// several people share, which of them came to this account.
     pub agent: Option<Symbol>,
     /// The account had never signed in from this source when it first came.
     pub stranger: bool,
@@ -169,8 +169,10 @@ impl SourceStats {
                 if stage > r.stage {
                     r.stage = stage;
                     r.evidence = o.raw;
-                    r.agent = r.agent.or(o.agent);
                 }
+                // Some records carry no client (Microsoft 365's password reset, before the
+                // sign-in that does).
+                r.agent = r.agent.or(o.agent);
             })
             .or_insert(Reach {
                 stage,

@@ -5,7 +5,7 @@ mod common;
 
 use common::{Log, DAY_MS};
 use forewarn_detect::{Config, Stage};
-use forewarn_model::{Kind, Outcome, Reason};
+use forewarn_model::{Country, Kind, Outcome, Reason};
 
 const VPN_EXIT: &str = "198.51.100.50";
 const VPN_ASN: u32 = 64_800;
@@ -244,6 +244,136 @@ fn an_exit_rotating_clients_does_not_bridge_two_operations() {
     assert_eq!(
         campaign_of("192.0.2.200"),
         campaign_of("198.51.100.1"),
+        "{found:?}"
+    );
+}
+
+/// Three accounts taken over through a reset, each from its own address on its own network
+/// with the same uncommon client, and no campaign seen attacking them (a SIM swap: the code
+/// goes to the attacker's SIM, nothing fails): one campaign. A fourth account taken with the
+/// same client through its password got in another way, and is not joined to them.
+#[test]
+fn takeovers_through_the_same_door_with_the_same_tool_are_one_campaign() {
+    let mut log = Log::new();
+    log.honest_crowd();
+    let tool = "Mozilla/5.0 (Linux; Android 7.0) Mobile SwapKit/67";
+    let take = |log: &mut Log, n: i64, by_reset: bool| {
+        let account = format!("person{n}@example.com");
+        let ip = format!("203.0.113.{}", 10 + n);
+        let asn = 64_900 + n as u32;
+        let at = (5 + n) * DAY_MS;
+        let way_in = if by_reset {
+            Kind::RecoveryReset
+        } else {
+            Kind::AuthPassword
+        };
+        let device = format!("d-swap-{n}");
+        for (after, kind) in [
+            (0, way_in),
+            (60_000, Kind::SessionStart),
+            (600_000, Kind::AccountMfaChange),
+        ] {
+            let event = log.add(at + after, kind, Outcome::Success, &account, &ip, asn, tool);
+            event.country = Some(Country::new("RO").unwrap());
+            event.device_id = Some(device.clone().into());
+        }
+    };
+    for n in 0..3 {
+        take(&mut log, n, true);
+    }
+    take(&mut log, 3, false);
+
+    let config = Config::parse(
+        "[campaigns]\nrare_client_share = 0.15\n",
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap();
+    let found = log.scan(config);
+    let campaign_of = |account: &str| found.iter().position(|c| c.has_account(account));
+    let swaps = campaign_of("person0@example.com").expect("the takeover is found");
+    for account in ["person1@example.com", "person2@example.com"] {
+        assert_eq!(campaign_of(account), Some(swaps), "{found:?}");
+    }
+    let by_password = campaign_of("person3@example.com").expect("the takeover is found");
+    assert_ne!(by_password, swaps, "{found:?}");
+    assert_eq!(found[swaps].accounts.len(), 3, "{found:?}");
+    assert!(found[swaps]
+        .accounts
+        .iter()
+        .all(|(_, stage)| *stage == Stage::Compromised));
+}
+
+/// An address no detector flagged that tried two accounts with two of an operation's rare
+/// clients joins the operation whenever it acted (the kit says whose it is), but brings only
+/// the accounts it came to with the kit: someone signed in from it, with an ordinary browser,
+/// before it was rented out as a proxy, and that person was not attacked.
+#[test]
+fn an_address_with_a_campaigns_kit_joins_with_only_the_kits_accounts() {
+    let mut log = Log::new();
+    log.honest_crowd();
+    let kit = ["Kit/73", "Kit/74", "Kit/60"];
+    for (n, source) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+        .iter()
+        .enumerate()
+    {
+        for i in 0..12 {
+            let account = format!("{source}-target{i}@example.com");
+            log.add(
+                (4 + n as i64) * DAY_MS + i as i64 * 60_000,
+                Kind::AuthPassword,
+                Outcome::Failure,
+                &account,
+                source,
+                64_601,
+                kit[(i + n) % kit.len()],
+            )
+            .reason = Some(Reason::BadPassword);
+        }
+    }
+    let proxy = "192.0.2.240";
+    log.sign_in(
+        DAY_MS,
+        "neighbour@example.com",
+        proxy,
+        64_777,
+        "Mozilla/5.0 Browser/0",
+    );
+    for (i, tool) in kit[..2].iter().enumerate() {
+        log.add(
+            20 * DAY_MS + i as i64 * 600_000,
+            Kind::AuthPassword,
+            Outcome::Failure,
+            &format!("late-target{i}@example.com"),
+            proxy,
+            64_777,
+            tool,
+        )
+        .reason = Some(Reason::BadPassword);
+    }
+
+    let config = Config::parse(
+        "[campaigns]\nrare_client_share = 0.15\n",
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap();
+    let found = log.scan(config);
+    let operation = found
+        .iter()
+        .find(|c| c.has_source("198.51.100.1"))
+        .expect("the operation is a campaign");
+    assert!(operation.has_source(proxy), "{found:?}");
+    assert!(
+        operation.has_account("late-target0@example.com"),
+        "{found:?}"
+    );
+    assert!(
+        operation.has_account("late-target1@example.com"),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .all(|c| !c.has_account("neighbour@example.com")),
         "{found:?}"
     );
 }
