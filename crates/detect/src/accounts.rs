@@ -8,9 +8,10 @@
 //!   the campaign takes the detector and its techniques;
 //! - one that another account-level detector *corroborates* — a second detector's verdict on
 //!   the same account from the same source (where from, how it got in, what it did once in) —
-//!   stands for a compromised account: joined to a campaign that reached the account (with a
-//!   chain's secondary mailbox, when the campaign reached it too), or else to the campaign of
-//!   its own that the address that got in makes ([`takeovers`], `campaigns::build`). A single
+//!   stands for a compromised account: joined to a campaign that attacked the account (with a
+//!   chain's secondary mailbox, when the campaign reached it too; having only looked the
+//!   account up is not enough), or else to the campaign of its own that the address that got
+//!   in makes ([`takeovers`], `campaigns::build`). A single
 //!   uncorroborated account verdict never lists an account: a traveller with a new phone is
 //!   a finding to read, not a person to alarm.
 
@@ -101,8 +102,15 @@ pub fn attach(campaigns: &mut [Campaign], verdicts: &[Verdict]) {
                 taken.push(verdict);
             }
         }
+        // A takeover from elsewhere is the campaign's only when the campaign went for the
+        // account: having looked it up is not enough (an honest owner with a new phone, one
+        // of 2,700 people Phosphorus identified, is not one of the 241 it attacked).
         for (account, found) in &strong {
-            if campaign.accounts.contains_key(account) {
+            if campaign
+                .accounts
+                .get(account)
+                .is_some_and(|r| r.0 >= Stage::Attacked)
+            {
                 taken.extend(found.iter().copied());
             }
         }

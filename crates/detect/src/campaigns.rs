@@ -441,9 +441,16 @@ fn takeover_campaigns(
     rare: &dyn Fn(&Symbol) -> bool,
 ) -> Vec<Campaign> {
     let p = &engine.config().campaigns;
+    // Accounts a campaign went for (the takeover is theirs, `accounts::attach`); one a
+    // campaign only looked up is not.
     let reached: HashSet<Symbol> = found
         .iter()
-        .flat_map(|c| c.accounts.keys().copied())
+        .flat_map(|c| {
+            c.accounts
+                .iter()
+                .filter(|(_, r)| r.0 >= Stage::Attacked)
+                .map(|(&a, _)| a)
+        })
         .collect();
     let mut by_source: BTreeMap<Symbol, BTreeSet<Symbol>> = BTreeMap::new();
     for (account, source) in crate::accounts::takeovers(verdicts) {
