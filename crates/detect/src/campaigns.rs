@@ -187,6 +187,11 @@ pub struct Params {
     /// Cloudflare (WARP), Akamai (iCloud Private Relay). Data centres are not in it: a VPS an
     /// operation rents is its own.
     pub vpn_asns: Vec<u32>,
+    /// Client strings a log writes for any client it could not name: they say "not a
+    /// browser", not which tool, and link nothing. Auth0 summarises every user agent it
+    /// cannot parse (curl, python-requests, okhttp, an SDK) as `Other 0.0.0 / Other 0.0.0`:
+    /// through it, a spray, a stuffing run and a brute force became one campaign.
+    pub placeholder_clients: Vec<String>,
 }
 
 impl Default for Params {
@@ -200,6 +205,7 @@ impl Default for Params {
             owners_place_days: 2,
             rotation_clients: 3,
             vpn_asns: vec![9009, 60068, 212238, 136787, 13335, 36183],
+            placeholder_clients: vec!["Other 0.0.0 / Other 0.0.0".to_owned()],
         }
     }
 }
@@ -305,9 +311,15 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             *agent_sources.entry(agent).or_default() += 1;
         }
     }
+    let says_nothing: HashSet<Symbol> = p
+        .placeholder_clients
+        .iter()
+        .filter_map(|client| engine.state().agents.get(client))
+        .collect();
     let rare = |agent: &Symbol| {
-        agent_sources.get(agent).copied().unwrap_or(0) as f64
-            <= p.rare_client_share * total_sources as f64
+        !says_nothing.contains(agent)
+            && agent_sources.get(agent).copied().unwrap_or(0) as f64
+                <= p.rare_client_share * total_sources as f64
     };
     // An address shared with honest people: its clients link nothing.
     let shared_exit = |stats: &SourceStats| shared_exit(stats, p.owners_place_days);
@@ -677,21 +689,19 @@ fn join_quieter(
                 }),
             }
         };
-        // Joined by its kit whenever it acted, an address brings only the accounts it came to
-        // with the kit: a home router rented out as a proxy was someone's home before.
-        let only: Option<BTreeSet<Symbol>> = match kit_owner.filter(|&o| owner == Some(o)) {
-            Some(root) => Some(
-                part.iter()
-                    .filter(|(_, r)| {
-                        r.agent
-                            .and_then(|a| tool_owners.get(&a))
-                            .is_some_and(|roots| roots.contains(&root))
-                    })
-                    .map(|(&a, _)| a)
-                    .collect(),
-            ),
-            None => shared.then(|| part.keys().copied().collect()),
-        };
+        // A quieter address brings only the accounts it came to with the campaign's tools: a
+        // home router rented out as a proxy is someone's home too, and their own sign-in
+        // there, new to them, is not the campaign's (once, at 200,000 accounts, a takeover).
+        let only: Option<BTreeSet<Symbol>> = owner.map(|root| {
+            part.iter()
+                .filter(|(_, r)| {
+                    r.agent
+                        .and_then(|a| tool_owners.get(&a))
+                        .is_some_and(|roots| roots.contains(&root))
+                })
+                .map(|(&a, _)| a)
+                .collect()
+        });
         if let Some(campaign) = owner
             .filter(|o| joins(*o))
             .filter(|_| only.as_ref().is_none_or(|accounts| !accounts.is_empty()))
