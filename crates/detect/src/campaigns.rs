@@ -412,7 +412,14 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         }
     }
     let flagged: HashSet<Symbol> = suspects.iter().copied().collect();
-    join_quieter(engine, &mut by_root, &flagged_view, &tool_owners, &flagged);
+    join_quieter(
+        engine,
+        &mut by_root,
+        &flagged_view,
+        &tool_owners,
+        &flagged,
+        &says_nothing,
+    );
     for verdict in verdicts {
         let Subject::Source(s) = verdict.subject else {
             continue;
@@ -565,6 +572,7 @@ fn join_quieter(
     shown: &HashMap<usize, Flagged>,
     tool_owners: &HashMap<Symbol, BTreeSet<usize>>,
     flagged: &HashSet<Symbol>,
+    placeholders: &HashSet<Symbol>,
 ) {
     let p = &engine.config().campaigns;
     let slack_ms = i64::from(p.time_slack_seconds) * 1000;
@@ -689,15 +697,21 @@ fn join_quieter(
                 }),
             }
         };
-        // A quieter address brings only the accounts it came to with the campaign's tools: a
-        // home router rented out as a proxy is someone's home too, and their own sign-in
-        // there, new to them, is not the campaign's (once, at 200,000 accounts, a takeover).
+        // A quieter address brings only the accounts it came to with the campaign's tools (or
+        // with a client the log could not name): a home router rented out as a proxy is
+        // someone's home too, and their own sign-in there with their own browser, new to
+        // them, is not the campaign's (once, at 200,000 accounts, a takeover). At an address
+        // shared with honest people, the campaign's tools only.
         let only: Option<BTreeSet<Symbol>> = owner.map(|root| {
             part.iter()
-                .filter(|(_, r)| {
-                    r.agent
-                        .and_then(|a| tool_owners.get(&a))
-                        .is_some_and(|roots| roots.contains(&root))
+                .filter(|(_, r)| match r.agent {
+                    Some(agent) => {
+                        tool_owners
+                            .get(&agent)
+                            .is_some_and(|roots| roots.contains(&root))
+                            || (!shared && placeholders.contains(&agent))
+                    }
+                    None => !shared,
                 })
                 .map(|(&a, _)| a)
                 .collect()
