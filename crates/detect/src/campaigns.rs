@@ -582,8 +582,8 @@ fn join_quieter(
             continue;
         }
         // At an address people come back to (a home router rented out as a proxy, a carrier
-        // gateway), only the accounts reached with a campaign's tool can be the campaign's;
-        // elsewhere, everything the address did.
+        // gateway), only the accounts reached with a campaign's tool say anything about it:
+        // the rest of its time and behaviour is its people's.
         let shared = shared_exit(stats, p.owners_place_days);
         let part: BTreeMap<Symbol, &Reach> = stats
             .reach
@@ -618,15 +618,14 @@ fn join_quieter(
                 || f64::from((approach & kinds).count_ones())
                     >= p.min_approach_overlap * f64::from(approach.count_ones())
         };
-        let tools: Vec<Symbol> = if shared {
+        let tools: BTreeSet<Symbol> = if shared {
             part.values().filter_map(|r| r.agent).collect()
         } else {
-            stats.agents.clone()
+            stats.agents.iter().copied().collect()
         };
         // How many of the address's rare clients each campaign's flagged sources used.
         let mut kit_shared: BTreeMap<usize, usize> = BTreeMap::new();
-        let distinct_tools: BTreeSet<Symbol> = tools.iter().copied().collect();
-        for root in distinct_tools
+        for root in tools
             .iter()
             .filter_map(|a| tool_owners.get(a))
             .flatten()
@@ -702,26 +701,24 @@ fn join_quieter(
         // someone's home too, and their own sign-in there with their own browser, new to
         // them, is not the campaign's (once, at 200,000 accounts, a takeover). At an address
         // shared with honest people, the campaign's tools only.
-        let only: Option<BTreeSet<Symbol>> = owner.map(|root| {
-            part.iter()
-                .filter(|(_, r)| match r.agent {
-                    Some(agent) => {
-                        tool_owners
-                            .get(&agent)
-                            .is_some_and(|roots| roots.contains(&root))
-                            || (!shared && placeholders.contains(&agent))
-                    }
-                    None => !shared,
-                })
-                .map(|(&a, _)| a)
-                .collect()
-        });
-        if let Some(campaign) = owner
-            .filter(|o| joins(*o))
-            .filter(|_| only.as_ref().is_none_or(|accounts| !accounts.is_empty()))
-            .and_then(|o| by_root.get_mut(&o))
-        {
-            campaign.absorb(source, stats, p, only.as_ref());
+        let Some(root) = owner.filter(|&o| joins(o)) else {
+            continue;
+        };
+        let only: BTreeSet<Symbol> = part
+            .iter()
+            .filter(|(_, r)| match r.agent {
+                Some(agent) => {
+                    tool_owners
+                        .get(&agent)
+                        .is_some_and(|roots| roots.contains(&root))
+                        || (!shared && placeholders.contains(&agent))
+                }
+                None => !shared,
+            })
+            .map(|(&a, _)| a)
+            .collect();
+        if let Some(campaign) = by_root.get_mut(&root).filter(|_| !only.is_empty()) {
+            campaign.absorb(source, stats, p, Some(&only));
             campaign.detectors.insert("shared_tool");
         }
     }
