@@ -10,6 +10,33 @@ use forewarn_model::{Country, Kind, Outcome, Reason};
 const VPN_EXIT: &str = "198.51.100.50";
 const VPN_ASN: u32 = 64_800;
 
+/// Forty honest people are a small crowd: a client four sources use is still rare in it.
+fn small_crowd_config() -> Config {
+    Config::parse(
+        "[campaigns]\nrare_client_share = 0.15\n",
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap()
+}
+
+/// One server failing a password on each of twelve accounts of its own, a minute apart on
+/// `day`, with `tools[i % tools.len()]` for the i-th.
+fn spray(log: &mut Log, source: &str, asn: u32, day: i64, tools: &[&str]) {
+    for i in 0..12 {
+        let account = format!("{source}-target{i}@example.com");
+        log.add(
+            day * DAY_MS + i as i64 * 60_000,
+            Kind::AuthPassword,
+            Outcome::Failure,
+            &account,
+            source,
+            asn,
+            tools[i % tools.len()],
+        )
+        .reason = Some(Reason::BadPassword);
+    }
+}
+
 /// MFA bombing from a commercial VPN exit that honest people use too. The campaign is the
 /// prompted account, not everyone who signed in through the exit that month (once, a campaign
 /// like this took in 1,900 honest accounts: each honest address joining let the next in).
@@ -117,49 +144,32 @@ fn a_proxy_that_is_someones_home_gives_the_run_only_the_runs_tries() {
 fn servers_rotating_the_same_browsers_are_one_operation() {
     let mut log = Log::new();
     log.honest_crowd();
-    let attack = |log: &mut Log, source: &str, day: i64, tools: &[&str]| {
-        for i in 0..12 {
-            let tool = tools[i % tools.len()];
-            let account = format!("{source}-target{i}@example.com");
-            log.add(
-                day * DAY_MS + i as i64 * 60_000,
-                Kind::AuthPassword,
-                Outcome::Failure,
-                &account,
-                source,
-                64_601,
-                tool,
-            )
-            .reason = Some(Reason::BadPassword);
-        }
-    };
     let kit = ["Browser/73", "Browser/74", "Browser/60"];
-    attack(
+    spray(
         &mut log,
         "198.51.100.1",
+        64_601,
         4,
         &[kit[0], kit[1], kit[2], kit[0]],
     );
-    attack(
+    spray(
         &mut log,
         "198.51.100.2",
+        64_601,
         5,
         &[kit[1], kit[2], kit[0], kit[1]],
     );
-    attack(
+    spray(
         &mut log,
         "198.51.100.3",
+        64_601,
         6,
         &[kit[0], kit[1], kit[0], kit[1]],
     );
     // Another operation whose only client is one of the kit's builds.
-    attack(&mut log, "203.0.113.9", 7, &[kit[2]]);
+    spray(&mut log, "203.0.113.9", 64_601, 7, &[kit[2]]);
 
-    let config = Config::parse(
-        "[campaigns]\nrare_client_share = 0.15\n",
-        std::path::Path::new("test.toml"),
-    )
-    .unwrap();
+    let config = small_crowd_config();
     let found = log.scan(config);
     let campaign_of = |source: &str| found.iter().position(|c| c.has_source(source));
     let one = campaign_of("198.51.100.1").expect("the operation is a campaign");
@@ -177,22 +187,6 @@ fn servers_rotating_the_same_browsers_are_one_operation() {
 fn an_exit_rotating_clients_does_not_bridge_two_operations() {
     let mut log = Log::new();
     log.honest_crowd();
-    let spray = |log: &mut Log, source: &str, asn: u32, day: i64, tools: &[&str]| {
-        for i in 0..12 {
-            let account = format!("{source}-target{i}@example.com");
-            let tool = tools[i % tools.len()];
-            log.add(
-                day * DAY_MS + i as i64 * 60_000,
-                Kind::AuthPassword,
-                Outcome::Failure,
-                &account,
-                source,
-                asn,
-                tool,
-            )
-            .reason = Some(Reason::BadPassword);
-        }
-    };
     for (n, source) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
         .iter()
         .enumerate()
@@ -208,11 +202,7 @@ fn an_exit_rotating_clients_does_not_bridge_two_operations() {
     let rotating = ["ToolA/1.0", "ToolB/2.0", "ToolC/3.0", "ToolD/4.0"];
     spray(&mut log, "192.0.2.200", 64_603, 5, &rotating);
 
-    let config = Config::parse(
-        "[campaigns]\nrare_client_share = 0.15\n",
-        std::path::Path::new("test.toml"),
-    )
-    .unwrap();
+    let config = small_crowd_config();
     let found = log.scan(config.clone());
     let campaign_of = |source: &str| found.iter().position(|c| c.has_source(source));
     let a = campaign_of("198.51.100.1").expect("operation A is a campaign");
@@ -283,11 +273,7 @@ fn takeovers_through_the_same_door_with_the_same_tool_are_one_campaign() {
     }
     take(&mut log, 3, false);
 
-    let config = Config::parse(
-        "[campaigns]\nrare_client_share = 0.15\n",
-        std::path::Path::new("test.toml"),
-    )
-    .unwrap();
+    let config = small_crowd_config();
     let found = log.scan(config);
     let campaign_of = |account: &str| found.iter().position(|c| c.has_account(account));
     let swaps = campaign_of("person0@example.com").expect("the takeover is found");
@@ -316,19 +302,9 @@ fn an_address_with_a_campaigns_kit_joins_with_only_the_kits_accounts() {
         .iter()
         .enumerate()
     {
-        for i in 0..12 {
-            let account = format!("{source}-target{i}@example.com");
-            log.add(
-                (4 + n as i64) * DAY_MS + i as i64 * 60_000,
-                Kind::AuthPassword,
-                Outcome::Failure,
-                &account,
-                source,
-                64_601,
-                kit[(i + n) % kit.len()],
-            )
-            .reason = Some(Reason::BadPassword);
-        }
+        let mut rotated = kit;
+        rotated.rotate_left(n);
+        spray(&mut log, source, 64_601, 4 + n as i64, &rotated);
     }
     let proxy = "192.0.2.240";
     log.sign_in(
@@ -351,11 +327,7 @@ fn an_address_with_a_campaigns_kit_joins_with_only_the_kits_accounts() {
         .reason = Some(Reason::BadPassword);
     }
 
-    let config = Config::parse(
-        "[campaigns]\nrare_client_share = 0.15\n",
-        std::path::Path::new("test.toml"),
-    )
-    .unwrap();
+    let config = small_crowd_config();
     let found = log.scan(config);
     let operation = found
         .iter()
