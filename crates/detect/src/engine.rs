@@ -205,29 +205,30 @@ pub struct Engine {
 #[derive(Default)]
 struct Reorder {
     in_order: VecDeque<(u64, Observation)>,
-    stragglers: BinaryHeap<Reverse<(i64, u64, Pending)>>,
+    stragglers: BinaryHeap<Reverse<(i64, u64, Unordered<Observation>)>>,
     arrived: u64,
     /// Time of the last event processed.
     watermark: i64,
     max_seen: i64,
 }
 
-/// An observation waiting among the stragglers (ordered by time, then arrival).
+/// A payload that takes no part in ordering: reorder buffers key their heaps by (time,
+/// arrival) and carry the observation or rule hit beside the key.
 #[derive(Debug, Clone, Copy)]
-struct Pending(Observation);
+pub(crate) struct Unordered<T>(pub(crate) T);
 
-impl PartialEq for Pending {
+impl<T> PartialEq for Unordered<T> {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
-impl Eq for Pending {}
-impl PartialOrd for Pending {
+impl<T> Eq for Unordered<T> {}
+impl<T> PartialOrd for Unordered<T> {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Pending {
+impl<T> Ord for Unordered<T> {
     fn cmp(&self, _: &Self) -> std::cmp::Ordering {
         std::cmp::Ordering::Equal
     }
@@ -253,7 +254,7 @@ impl Reorder {
         match self.in_order.back() {
             Some((_, last)) if o.time_ms < last.time_ms => {
                 self.stragglers
-                    .push(Reverse((o.time_ms, self.arrived, Pending(o))));
+                    .push(Reverse((o.time_ms, self.arrived, Unordered(o))));
             }
             _ => self.in_order.push_back((self.arrived, o)),
         }
@@ -278,7 +279,7 @@ impl Reorder {
         if from_deque {
             self.in_order.pop_front().map(|(_, o)| o)
         } else {
-            self.stragglers.pop().map(|Reverse((_, _, Pending(o)))| o)
+            self.stragglers.pop().map(|Reverse((_, _, Unordered(o)))| o)
         }
     }
 
@@ -371,7 +372,7 @@ impl Engine {
                 self.reorder
                     .stragglers
                     .iter()
-                    .map(|Reverse((t, n, Pending(o)))| (*t, *n, *o)),
+                    .map(|Reverse((t, n, Unordered(o)))| (*t, *n, *o)),
             )
             .collect();
         pending.sort_by_key(|(t, n, _)| (*t, *n));

@@ -40,7 +40,7 @@ use forewarn_rules::{Correlator, RuleId, RuleKind, RuleMatch, RuleSet, Scratch, 
 use serde::{Deserialize, Serialize};
 
 use crate::campaigns::Campaign;
-use crate::engine::State;
+use crate::engine::{State, Unordered};
 
 /// One match of a detection rule, owned: what a decoding thread ships to the engine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,27 +243,6 @@ fn evidence_fields(fields: &[HitField]) -> Vec<HitField> {
 
 const DAY_MS: i64 = 86_400_000;
 
-/// A hit waiting for its turn, ordered by time then arrival.
-#[derive(Debug, Clone)]
-struct Waiting(RuleHit);
-
-impl PartialEq for Waiting {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-impl Eq for Waiting {}
-impl PartialOrd for Waiting {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Waiting {
-    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
-        std::cmp::Ordering::Equal
-    }
-}
-
 type DetectionKey = (RuleId, Option<Box<str>>, Option<Box<str>>);
 
 /// The rules' part of the engine's state: hits in waiting, correlation windows, findings.
@@ -271,7 +250,7 @@ pub struct RuleStage {
     rules: Arc<RuleSet>,
     lateness_ms: i64,
     correlator: Correlator,
-    waiting: BinaryHeap<Reverse<(i64, u64, Waiting)>>,
+    waiting: BinaryHeap<Reverse<(i64, u64, Unordered<RuleHit>)>>,
     arrived: u64,
     /// Latest hit time seen, and time of the last hit processed.
     max_seen: i64,
@@ -368,7 +347,7 @@ impl RuleStage {
         self.arrived += 1;
         self.max_seen = self.max_seen.max(time);
         self.waiting
-            .push(Reverse((time, self.arrived, Waiting(hit))));
+            .push(Reverse((time, self.arrived, Unordered(hit))));
     }
 
     fn release(&mut self, bound: i64) {
@@ -377,7 +356,7 @@ impl RuleStage {
             .peek()
             .is_some_and(|Reverse((time, _, _))| *time <= bound)
         {
-            if let Some(Reverse((time, _, Waiting(hit)))) = self.waiting.pop() {
+            if let Some(Reverse((time, _, Unordered(hit)))) = self.waiting.pop() {
                 self.watermark = time;
                 self.process(time, hit);
             }
@@ -513,7 +492,7 @@ impl RuleStage {
         let mut waiting: Vec<(i64, u64, RuleHit)> = self
             .waiting
             .iter()
-            .map(|Reverse((time, arrived, Waiting(hit)))| (*time, *arrived, hit.clone()))
+            .map(|Reverse((time, arrived, Unordered(hit)))| (*time, *arrived, hit.clone()))
             .collect();
         waiting.sort_by_key(|(time, arrived, _)| (*time, *arrived));
         serde_json::to_value(Saved {
@@ -560,7 +539,7 @@ impl RuleStage {
             if let Some(hit) = renumber_hit(hit) {
                 self.arrived += 1;
                 self.waiting
-                    .push(Reverse((time, self.arrived, Waiting(hit))));
+                    .push(Reverse((time, self.arrived, Unordered(hit))));
             }
         }
         self.untimed = saved.untimed.into_iter().filter_map(renumber_hit).collect();
