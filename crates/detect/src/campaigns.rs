@@ -435,7 +435,8 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         }
     }
     let mut campaigns: Vec<Campaign> = by_root.into_values().collect();
-    campaigns.extend(takeover_campaigns(engine, verdicts, &campaigns, &rare));
+    let takeovers = takeover_campaigns(engine, verdicts, &mut campaigns, &rare);
+    campaigns.extend(takeovers);
     campaigns.sort_by_key(|c| (c.first_ms, c.sources.first().copied()));
     for (i, campaign) in campaigns.iter_mut().enumerate() {
         campaign.id = format!("campaign-{}", i + 1);
@@ -450,13 +451,14 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
 /// people, a VPN exit or a proxy). Addresses that got in the same way (the same kinds of
 /// approach: a reset is not a password) with the same rare client are one campaign — several
 /// SIM swaps through the carrier's stores, each from its own address, are one operation — but
-/// an address shared with honest people links nothing, and a client alone links a takeover to
-/// no campaign that was only seen attacking: an attack's last step is as likely another
-/// operation's as that of one using the same browser build.
+/// an address shared with honest people links nothing. A client alone links a takeover to no
+/// campaign that was only seen attacking (an attack's last step is as likely another
+/// operation's as that of one using the same browser build); the client, the way in and the
+/// time together do (`joins_attack`).
 fn takeover_campaigns(
     engine: &Engine,
     verdicts: &[Verdict],
-    found: &[Campaign],
+    found: &mut [Campaign],
     rare: &dyn Fn(&Symbol) -> bool,
 ) -> Vec<Campaign> {
     let p = &engine.config().campaigns;
@@ -497,6 +499,11 @@ fn takeover_campaigns(
             }
             _ => None,
         };
+        if let Some(campaign) = tool.and_then(|tool| joins_attack(found, stats, tool, p)) {
+            campaign.absorb(source, stats, p, Some(&accounts));
+            campaign.detectors.insert("shared_tool");
+            continue;
+        }
         match tool {
             Some(tool) => by_way_in
                 .entry((tool, stats.kinds & APPROACH))
@@ -516,6 +523,35 @@ fn takeover_campaigns(
         .chain(by_way_in.into_values())
         .filter(|c| !c.accounts.is_empty())
         .collect()
+}
+
+/// The one campaign whose attack a takeover finished: its sources used the takeover's rare
+/// client, came to accounts every way the takeover's address did (a reset is the last step of
+/// a recovery, not a way of its own), and either work from its network or were active all the
+/// while it was. An MFA-fatigue takeover with a phishing campaign's browser build pushed
+/// prompts the phishing campaign never sent; a stuffing run of three days does not own a
+/// month-long operation's one password that worked. Two campaigns that fit leave the takeover
+/// to itself.
+fn joins_attack<'a>(
+    found: &'a mut [Campaign],
+    stats: &SourceStats,
+    tool: Symbol,
+    p: &Params,
+) -> Option<&'a mut Campaign> {
+    let slack_ms = i64::from(p.time_slack_seconds) * 1000;
+    let way_in = stats.kinds & APPROACH & !(1 << Kind::RecoveryReset as u32);
+    let mut fitting = found.iter_mut().filter(|c| {
+        way_in != 0
+            && c.agents.contains(&tool)
+            && way_in & c.kinds == way_in
+            && (telling_asn(stats, p).is_some_and(|asn| c.asns.contains(&asn))
+                || (c.first_ms - slack_ms <= stats.first_ms
+                    && stats.last_ms <= c.last_ms + slack_ms))
+    });
+    match (fitting.next(), fitting.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
 }
 
 /// What a campaign's flagged sources showed before any quieter address joined: evidence for

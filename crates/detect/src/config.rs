@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::detectors::{
     account_novelty, brute_force, enumeration, forced_entry, impossible_travel, mfa_fatigue,
-    password_spray, persistence, recovery_chain, recovery_probe, sim_swap, stuffing,
+    password_spray, persistence, recovery_chain, recovery_probe, relay_attempts, sim_swap,
+    stuffing,
 };
 use crate::{allowlist, campaigns, engine};
 
@@ -55,6 +56,7 @@ pub struct Detectors {
     pub persistence: persistence::Params,
     pub recovery_chain: recovery_chain::Params,
     pub forced_entry: forced_entry::Params,
+    pub relay_attempts: relay_attempts::Params,
     // New detectors: their `Params` here, in `DETECTORS` order, and their section in
     // default.toml (a test checks that every key is there).
 }
@@ -439,7 +441,10 @@ mod tests {
         );
         let checked: Vec<&str> = Config::default().shares().iter().map(|(k, _)| *k).collect();
         // Fractional thresholds that are quantities, not shares.
-        const QUANTITIES: &[&str] = &["detectors.impossible_travel.max_speed_kmh"];
+        const QUANTITIES: &[&str] = &[
+            "detectors.impossible_travel.max_speed_kmh",
+            "detectors.relay_attempts.max_accounts_a_day",
+        ];
         for key in found.iter().filter(|k| !QUANTITIES.contains(&k.as_str())) {
             assert!(
                 checked.contains(&key.as_str()),

@@ -349,3 +349,114 @@ fn an_address_with_a_campaigns_kit_joins_with_only_the_kits_accounts() {
         "{found:?}"
     );
 }
+
+/// An operation starts recoveries it cannot finish at a few accounts from each of its rented
+/// servers, quietly, over two weeks; then one of its addresses on a VPN gets into an account
+/// with one of its browser builds through a recovery it did finish (a reset: a step its
+/// servers never reached, so the address does not behave like them): that takeover is the
+/// operation's. An MFA-bombing run with the same browser build gets into another account by
+/// pushing prompts, which the operation never sent: its takeover stays its own.
+#[test]
+fn a_takeover_that_finishes_an_operations_attack_joins_it() {
+    let mut log = Log::new();
+    log.honest_crowd();
+    let kit = ["Kit/73", "Kit/74", "Kit/60"];
+    let servers = [
+        ("203.0.113.1", 16_509),
+        ("203.0.113.2", 20_473),
+        ("203.0.113.3", 16_276),
+        ("203.0.113.4", 14_061),
+    ];
+    for (n, (server, asn)) in servers.iter().enumerate() {
+        for k in 0..2 {
+            let account = format!("target{n}-{k}@example.com");
+            let at = (3 + 4 * n as i64 + k) * DAY_MS;
+            let tool = kit[(n + k as usize) % kit.len()];
+            log.add(
+                at,
+                Kind::RecoveryStart,
+                Outcome::Success,
+                &account,
+                server,
+                *asn,
+                tool,
+            );
+            log.add(
+                at + 60_000,
+                Kind::RecoveryCodeVerify,
+                Outcome::Failure,
+                &account,
+                server,
+                *asn,
+                tool,
+            )
+            .reason = Some(Reason::BadCode);
+        }
+    }
+    let take = |log: &mut Log, victim: &str, ip: &str, at: i64, steps: &[(Kind, Outcome)]| {
+        for (i, &(kind, outcome)) in steps.iter().enumerate() {
+            let event = log.add(
+                at + i as i64 * 60_000,
+                kind,
+                outcome,
+                victim,
+                ip,
+                9009,
+                "Kit/74",
+            );
+            event.country = Some(Country::new("NL").unwrap());
+            event.device_id = Some(format!("d-{ip}").into());
+            if outcome == Outcome::Failure {
+                event.reason = Some(Reason::MfaDenied);
+            }
+        }
+    };
+    let ok = Outcome::Success;
+    take(
+        &mut log,
+        "person5@example.com",
+        "198.51.100.7",
+        15 * DAY_MS,
+        &[
+            (Kind::RecoveryStart, ok),
+            (Kind::RecoveryCodeVerify, ok),
+            (Kind::RecoveryReset, ok),
+            (Kind::SessionStart, ok),
+            (Kind::AccountMfaChange, ok),
+        ],
+    );
+    let mut bombing = vec![(Kind::AuthPassword, ok)];
+    bombing.extend([(Kind::AuthMfa, Outcome::Failure); 5]);
+    bombing.extend([
+        (Kind::AuthMfa, ok),
+        (Kind::SessionStart, ok),
+        (Kind::AccountMfaChange, ok),
+    ]);
+    take(
+        &mut log,
+        "person6@example.com",
+        "198.51.100.8",
+        16 * DAY_MS,
+        &bombing,
+    );
+
+    let found = log.scan(small_crowd_config());
+    let campaign_of = |account: &str| found.iter().position(|c| c.has_account(account));
+    let operation = campaign_of("target0-0@example.com").expect("the operation is found");
+    for n in 0..servers.len() {
+        for k in 0..2 {
+            let account = format!("target{n}-{k}@example.com");
+            assert_eq!(campaign_of(&account), Some(operation), "{found:?}");
+        }
+    }
+    let taken = |account: &str| {
+        found.iter().position(|c| {
+            c.accounts
+                .iter()
+                .any(|(a, stage)| a == account && *stage == Stage::Compromised)
+        })
+    };
+    assert_eq!(taken("person5@example.com"), Some(operation), "{found:?}");
+    let bombed = taken("person6@example.com").expect("the MFA bombing's takeover is found");
+    assert_ne!(bombed, operation, "{found:?}");
+}

@@ -179,6 +179,8 @@ pub fn technique_name(id: &str) -> &'static str {
     match id {
         "T1589.002" => "Gather Victim Identity Information: Email Addresses",
         "T1598" => "Phishing for Information",
+        "T1110" => "Brute Force",
+        "T1583.003" => "Acquire Infrastructure: Virtual Private Server",
         "T1110.001" => "Brute Force: Password Guessing",
         "T1110.003" => "Brute Force: Password Spraying",
         "T1110.004" => "Brute Force: Credential Stuffing",

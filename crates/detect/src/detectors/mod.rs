@@ -15,6 +15,7 @@ pub mod password_spray;
 pub mod persistence;
 pub mod recovery_chain;
 pub mod recovery_probe;
+pub mod relay_attempts;
 pub mod sim_swap;
 pub mod stuffing;
 
@@ -30,6 +31,7 @@ use password_spray::PasswordSpray;
 use persistence::Persistence;
 use recovery_chain::RecoveryChain;
 use recovery_probe::RecoveryProbe;
+use relay_attempts::RelayAttempts;
 use sim_swap::SimSwap;
 use stuffing::Stuffing;
 
@@ -54,6 +56,7 @@ pub static DETECTORS: &[MakeDetector] = &[
     |c| Box::new(Persistence::new(c.detectors.persistence.clone())),
     |c| Box::new(RecoveryChain::new(c.detectors.recovery_chain.clone())),
     |c| Box::new(ForcedEntry::new(c.detectors.forced_entry.clone())),
+    |c| Box::new(RelayAttempts::new(c.detectors.relay_attempts.clone())),
 ];
 
 /// Makes a detector from the configuration.
