@@ -131,7 +131,7 @@ impl Config {
     }
 
     /// Every key that is a share (0..1), with its value.
-    fn shares(&self) -> [(&'static str, f64); 10] {
+    fn shares(&self) -> [(&'static str, f64); 11] {
         let (c, d) = (&self.campaigns, &self.detectors);
         [
             ("campaigns.rare_client_share", c.rare_client_share),
@@ -149,6 +149,10 @@ impl Config {
             (
                 "detectors.password_spray.max_session_share",
                 d.password_spray.max_session_share,
+            ),
+            (
+                "detectors.brute_force.max_count_difference",
+                d.brute_force.max_count_difference,
             ),
             (
                 "detectors.credential_stuffing.min_failure_share",

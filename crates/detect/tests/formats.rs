@@ -71,21 +71,6 @@ const KNOWN_GAPS: &[(&str, Bar, &str)] = &[
         Bar::Funnel("phosphorus"),
         "no AS numbers: one address per account, nothing links them",
     ),
-    // Google Workspace carries no client: a brute force from two servers on two networks has
-    // nothing that ties the servers together.
-    (
-        "gws",
-        Bar::Funnel("brute_force"),
-        "two servers, no client, different networks",
-    ),
-    // Auth0 summarises the brute force's python-requests and okhttp as
-    // `Other 0.0.0 / Other 0.0.0`, a placeholder that links nothing (through it, a spray, a
-    // stuffing run and a brute force once became one campaign).
-    (
-        "auth0",
-        Bar::Funnel("brute_force"),
-        "two servers, clients Auth0 could not name, different networks",
-    ),
 ];
 
 const SCENARIOS: &[&str] = &[
