@@ -222,6 +222,11 @@ const APPROACH: u32 = (1 << Kind::AccountLookup as u32)
     | (1 << Kind::RecoveryCodeVerify as u32)
     | (1 << Kind::RecoveryReset as u32);
 
+/// The steps of a recovery before its reset, as bits of `SourceStats::kinds`.
+const RECOVERY_STEPS: u32 = (1 << Kind::RecoveryStart as u32)
+    | (1 << Kind::RecoveryCodeSent as u32)
+    | (1 << Kind::RecoveryCodeVerify as u32);
+
 /// Groups suspected sources into campaigns: sources that touched the same accounts, or that
 /// one detector grouped together (a proxy network sharing a tool and a time), are one campaign.
 /// Addresses in the organisation's own egress (`[allowlist] egress`) never seed or join one.
@@ -479,6 +484,11 @@ fn takeover_campaigns(
             by_source.entry(source).or_default().insert(account);
         }
     }
+    let log_shows_recoveries = engine
+        .state()
+        .source_stats
+        .iter()
+        .any(|s| s.kinds & RECOVERY_STEPS != 0);
     let mut alone = Vec::new();
     let mut by_way_in: BTreeMap<(Symbol, u32), Campaign> = BTreeMap::new();
     for (source, accounts) in by_source {
@@ -499,7 +509,9 @@ fn takeover_campaigns(
             }
             _ => None,
         };
-        if let Some(campaign) = tool.and_then(|tool| joins_attack(found, stats, tool, p)) {
+        if let Some(campaign) =
+            tool.and_then(|tool| joins_attack(found, stats, tool, p, log_shows_recoveries))
+        {
             campaign.absorb(source, stats, p, Some(&accounts));
             campaign.detectors.insert("shared_tool");
             continue;
@@ -526,9 +538,9 @@ fn takeover_campaigns(
 }
 
 /// The one campaign whose attack a takeover finished: its sources used the takeover's rare
-/// client, came to accounts every way the takeover's address did (a reset is the last step of
-/// a recovery, not a way of its own), and either work from its network or were active all the
-/// while it was. An MFA-fatigue takeover with a phishing campaign's browser build pushed
+/// client, came to accounts every way the takeover's address did (a reset finishes a recovery
+/// the campaign started), and either work from its network (not a proxy pool's) or were
+/// active all the while it was. An MFA-fatigue takeover with a phishing campaign's browser build pushed
 /// prompts the phishing campaign never sent; a stuffing run of three days does not own a
 /// month-long operation's one password that worked. Two campaigns that fit leave the takeover
 /// to itself.
@@ -537,14 +549,29 @@ fn joins_attack<'a>(
     stats: &SourceStats,
     tool: Symbol,
     p: &Params,
+    log_shows_recoveries: bool,
 ) -> Option<&'a mut Campaign> {
     let slack_ms = i64::from(p.time_slack_seconds) * 1000;
-    let way_in = stats.kinds & APPROACH & !(1 << Kind::RecoveryReset as u32);
+    let way_in = stats.kinds & APPROACH;
     let mut fitting = found.iter_mut().filter(|c| {
+        // A reset finishes a recovery: the way in of a campaign that starts recoveries, and
+        // of no other (a SIM swap's reset is not a stuffing run's password) — unless the log
+        // records no recovery before its reset (OCSF, Google Workspace), where any campaign
+        // may have started one unseen.
+        let resets = !log_shows_recoveries || c.kinds & RECOVERY_STEPS != 0;
+        let ways = c.kinds
+            | if resets {
+                1 << Kind::RecoveryReset as u32
+            } else {
+                0
+            };
+        // A campaign on many networks rents proxies: its networks say nothing.
+        let same_network = c.asns.len() < p.proxy_networks
+            && telling_asn(stats, p).is_some_and(|asn| c.asns.contains(&asn));
         way_in != 0
             && c.agents.contains(&tool)
-            && way_in & c.kinds == way_in
-            && (telling_asn(stats, p).is_some_and(|asn| c.asns.contains(&asn))
+            && way_in & ways == way_in
+            && (same_network
                 || (c.first_ms - slack_ms <= stats.first_ms
                     && stats.last_ms <= c.last_ms + slack_ms))
     });
