@@ -47,8 +47,9 @@ pub struct Params {
     /// targeted try is a password or two from a leak or a guess.
     pub max_tries: u32,
     /// Days between one address's last attempt and the next address's first within which
-    /// they are one operation. 7: an operation working through its list pauses for days, not
-    /// weeks.
+    /// they are one operation. 14: an operation working through its list over weeks, a few
+    /// people at a time, pauses for days (at 5,000 accounts Phosphorus' six tries were once
+    /// eight days apart), not for a month.
     pub max_gap_days: u32,
     /// ASNs of VPNs, privacy relays and cloud hosting (as for `account_novelty`).
     pub relay_asns: Vec<u32>,
@@ -60,7 +61,7 @@ impl Default for Params {
             min_accounts: 1,
             max_accounts_a_day: 3.0,
             max_tries: 5,
-            max_gap_days: 7,
+            max_gap_days: 14,
             relay_asns: RELAY_ASNS.to_vec(),
         }
     }
