@@ -547,17 +547,21 @@ impl Engine {
         }
         let state = &mut self.state;
         if let Some(source) = o.source {
-            let stranger = o.network != NetworkClass::Egress
-                && state
-                    .baseline(o.account)
-                    .is_none_or(|b| !b.sources.contains(&source));
             let i = source as usize;
             if state.source_stats.len() <= i {
                 state.source_stats.resize_with(i + 1, SourceStats::default);
             }
             let stats = &mut state.source_stats[i];
             let new_source = stats.events == 0;
-            stats.observe(&o, stranger);
+            let baselines = &state.baselines;
+            // Read only for an account new to the source: the baseline is elsewhere in memory.
+            let stranger = || {
+                o.network != NetworkClass::Egress
+                    && baselines
+                        .get(o.account as usize)
+                        .is_none_or(|b| !b.sources.contains(&source))
+            };
+            stats.observe_with(&o, stranger);
             if let Some(ip) = o.ip {
                 let prefix = Network::prefix_of(ip);
                 state

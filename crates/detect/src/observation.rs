@@ -1,5 +1,6 @@
 //! What the engine keeps of an event, and what it accumulates per source.
 
+use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
 use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason};
@@ -83,6 +84,14 @@ pub struct Reach {
     /// the same place on many days; an attacker who got in, on one.
     pub session_days: u16,
     last_session_day: i64,
+    /// Failed passwords on the account from here.
+    pub failures: u32,
+    /// A session of the account was granted from here.
+    pub session: bool,
+    /// Recovery of the account was started from here (or a code sent).
+    pub recovery_started: bool,
+    /// Recovery of the account was finished from here (a code verified, a reset).
+    pub recovery_completed: bool,
 }
 
 impl Reach {
@@ -104,7 +113,9 @@ pub struct SourceStats {
     pub asn: Option<u32>,
     /// The configured network of the address (`[allowlist]`).
     pub network: NetworkClass,
-    /// Existing accounts touched, with how far the source got with each.
+    /// Existing accounts touched, with how far the source got with each and what it did
+    /// with it (failures, sessions, recoveries): one table rather than one per question,
+    /// since each event of the engine's hottest path looks it up.
     pub reach: FastMap<Symbol, Reach>,
     /// Identifiers tried that name no account.
     pub nonexistent: FastSet<Symbol>,
@@ -112,12 +123,15 @@ pub struct SourceStats {
     pub nonexistent_looked_up: FastSet<Symbol>,
     pub password_failures: u32,
     pub mfa_failures: u32,
-    /// Password failures per account.
-    pub failed_accounts: FastMap<Symbol, u32>,
+    /// Accounts with a failed password from here ([`Reach::failures`]).
+    pub failed_accounts: u32,
     pub sessions: u32,
-    pub session_accounts: FastSet<Symbol>,
-    pub recovery_started: FastSet<Symbol>,
-    pub recovery_completed: FastSet<Symbol>,
+    /// Accounts granted a session from here ([`Reach::session`]).
+    pub session_accounts: u32,
+    /// Accounts recovery was started for ([`Reach::recovery_started`]).
+    pub recovery_started: u32,
+    /// Accounts whose recovery was finished ([`Reach::recovery_completed`]).
+    pub recovery_completed: u32,
     /// Events acted by an admin on someone else's behalf.
     pub admin_actions: u32,
     /// Which kinds of event the source sent, one bit per kind: its behaviour in brief.
@@ -131,6 +145,12 @@ pub struct SourceStats {
 impl SourceStats {
     /// Adds one event; `stranger` says whether the account had never signed in from here.
     pub fn observe(&mut self, o: &Observation, stranger: bool) {
+        self.observe_with(o, || stranger);
+    }
+
+    /// Adds one event; `stranger` is asked only when the account is new to this source (it
+    /// reads the account's baseline, a cache miss the engine saves on every other event).
+    pub fn observe_with(&mut self, o: &Observation, stranger: impl FnOnce() -> bool) {
         if self.events == 0 {
             self.first_ms = o.time_ms;
             self.asn = o.asn;
@@ -161,9 +181,9 @@ impl SourceStats {
             return;
         }
         let stage = o.stage();
-        self.reach
-            .entry(o.account)
-            .and_modify(|r| {
+        let reach = match self.reach.entry(o.account) {
+            Entry::Occupied(entry) => {
+                let r = entry.into_mut();
                 r.first_ms = r.first_ms.min(o.time_ms);
                 r.last_ms = r.last_ms.max(o.time_ms);
                 if stage > r.stage {
@@ -173,43 +193,56 @@ impl SourceStats {
                 // Some records carry no client (Microsoft 365's password reset, before the
                 // sign-in that does).
                 r.agent = r.agent.or(o.agent);
-            })
-            .or_insert(Reach {
+                r
+            }
+            Entry::Vacant(entry) => entry.insert(Reach {
                 stage,
                 first_ms: o.time_ms,
                 last_ms: o.time_ms,
                 evidence: o.raw,
                 agent: o.agent,
-                stranger,
+                stranger: stranger(),
                 session_days: 0,
                 last_session_day: i64::MIN,
-            });
+                failures: 0,
+                session: false,
+                recovery_started: false,
+                recovery_completed: false,
+            }),
+        };
         match (o.kind, o.outcome) {
             (Kind::AuthPassword, Outcome::Failure) => {
                 self.password_failures += 1;
-                *self.failed_accounts.entry(o.account).or_default() += 1;
+                self.failed_accounts += u32::from(reach.failures == 0);
+                reach.failures += 1;
             }
             (Kind::AuthMfa, Outcome::Failure) => self.mfa_failures += 1,
             (Kind::SessionStart, Outcome::Success) => {
-                if let Some(reach) = self.reach.get_mut(&o.account) {
-                    let day = o.time_ms.div_euclid(86_400_000);
-                    if day != reach.last_session_day {
-                        reach.last_session_day = day;
-                        reach.session_days = reach.session_days.saturating_add(1);
-                    }
+                let day = o.time_ms.div_euclid(86_400_000);
+                if day != reach.last_session_day {
+                    reach.last_session_day = day;
+                    reach.session_days = reach.session_days.saturating_add(1);
                 }
                 self.sessions += 1;
-                self.session_accounts.insert(o.account);
+                self.session_accounts += u32::from(!reach.session);
+                reach.session = true;
             }
             // A code sent is a flow started, for logs that record no start of their own.
             (Kind::RecoveryStart | Kind::RecoveryCodeSent, _) => {
-                self.recovery_started.insert(o.account);
+                self.recovery_started += u32::from(!reach.recovery_started);
+                reach.recovery_started = true;
             }
             (Kind::RecoveryReset | Kind::RecoveryCodeVerify, Outcome::Success) => {
-                self.recovery_completed.insert(o.account);
+                self.recovery_completed += u32::from(!reach.recovery_completed);
+                reach.recovery_completed = true;
             }
             _ => {}
         }
+    }
+
+    /// The most failed passwords on one account from here.
+    pub fn most_failures_on_one_account(&self) -> u32 {
+        self.reach.values().map(|r| r.failures).max().unwrap_or(0)
     }
 
     /// How alike two sources behave: the share of the event kinds of the one that did fewer
@@ -241,8 +274,8 @@ impl SourceStats {
             && self.mfa_failures == 0
             && self.admin_actions == 0
             && self.nonexistent.is_empty()
-            && self.recovery_started.is_empty()
-            && self.recovery_completed.is_empty()
+            && self.recovery_started == 0
+            && self.recovery_completed == 0
             && self
                 .reach
                 .values()

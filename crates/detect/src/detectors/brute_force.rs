@@ -39,7 +39,7 @@ impl Detector for BruteForce {
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
         sources(state)
             .filter_map(|(source, stats)| {
-                let worst = stats.failed_accounts.values().copied().max().unwrap_or(0);
+                let worst = stats.most_failures_on_one_account();
                 (worst >= self.params.min_failures).then(|| {
                     Verdict::for_source(
                         self.name(),
