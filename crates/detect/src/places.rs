@@ -1,6 +1,7 @@
 //! Short lists kept inline: an account's places (addresses, devices, networks, countries,
-//! clients) are read for many events, and most accounts have a handful of each; a list in an
-//! allocation of its own costs a cache miss per read, one inline costs none beyond its owner's.
+//! clients) and a source's clients are read for many events, and most have a handful; a list
+//! in an allocation of its own costs a cache miss per read, one inline costs none beyond its
+//! owner's.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -42,7 +43,8 @@ impl<T: Copy + PartialEq, const N: usize> Places<T, N> {
         self.push(item);
     }
 
-    fn push(&mut self, item: T) {
+    /// Adds `item` at the end, whether it is there or not.
+    pub fn push(&mut self, item: T) {
         match self {
             Places::Spilled(items) if items.is_empty() && N > 0 => {
                 *self = Places::Inline(1, [item; N]);
@@ -78,6 +80,15 @@ impl<T: Copy + PartialEq, const N: usize> Places<T, N> {
                 }
             }
         }
+    }
+}
+
+impl<'a, T, const N: usize> IntoIterator for &'a Places<T, N> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }
 
