@@ -221,14 +221,14 @@ pub struct SourceStats {
     pub nonexistent_looked_up: FastSet<Symbol>,
     pub password_failures: u32,
     pub mfa_failures: u32,
-    /// Accounts with a failed password from here ([`Reach::failures`]).
+    /// Accounts with a failed password from here (`Reach::failures`).
     pub failed_accounts: u32,
     pub sessions: u32,
-    /// Accounts granted a session from here ([`Reach::session`]).
+    /// Accounts granted a session from here (`Reach::session`).
     pub session_accounts: u32,
-    /// Accounts recovery was started for ([`Reach::recovery_started`]).
+    /// Accounts recovery was started for (`Reach::recovery_started`).
     pub recovery_started: u32,
-    /// Accounts whose recovery was finished ([`Reach::recovery_completed`]).
+    /// Accounts whose recovery was finished (`Reach::recovery_completed`).
     pub recovery_completed: u32,
     /// Events acted by an admin on someone else's behalf.
     pub admin_actions: u32,
