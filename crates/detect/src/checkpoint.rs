@@ -14,7 +14,8 @@ use crate::observation::{Observation, SourceStats};
 use crate::sighting::Keys;
 
 /// The version of the checkpoint layout; a checkpoint of another version is refused.
-pub const VERSION: u32 = 1;
+/// 2: per-source failures, sessions and recoveries moved into each account's reach.
+pub const VERSION: u32 = 2;
 
 /// A checkpoint as written: borrowed from the engine, so saving costs no copy of the state.
 #[derive(Serialize)]

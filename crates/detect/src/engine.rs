@@ -16,6 +16,7 @@ use crate::detectors::{Detector, Verdict, DETECTORS};
 use crate::intern::{FastMap, Interner, Symbol};
 use crate::network::{Network, NetworkStats};
 use crate::observation::{Observation, SourceStats};
+use crate::places::Places;
 use crate::sighting::{Keys, Name, Namespace, Sighting, SightingBatch, Sightings};
 use crate::sigma::{RuleHit, RuleOutcome, RuleStage};
 
@@ -55,42 +56,36 @@ const DAY_MS: i64 = 86_400_000;
 /// retention is counted in days.
 const SWEEP_EVERY_MS: i64 = DAY_MS;
 
-/// An account's own places: where and on what it has signed in successfully.
+/// An account's own places: where and on what it has signed in successfully. Each list is
+/// inline up to the size most accounts need (a few addresses, two devices and browsers, one
+/// or two networks and countries), the size chosen to cost no more than a `Vec` each.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Baseline {
-    pub sources: Vec<Symbol>,
-    pub devices: Vec<u64>,
-    pub asns: Vec<u32>,
-    pub countries: Vec<Country>,
-    pub agents: Vec<Symbol>,
+    pub sources: Places<Symbol, 7>,
+    pub devices: Places<u64, 3>,
+    pub asns: Places<u32, 3>,
+    pub countries: Places<Country, 7>,
+    pub agents: Places<Symbol, 3>,
     /// Sessions learned (saturating): how much the lists above can be trusted.
     pub sessions: u16,
 }
 
 impl Baseline {
     fn learn(&mut self, o: &Observation, cap: usize) {
-        fn add<T: PartialEq>(items: &mut Vec<T>, item: T, cap: usize) {
-            if !items.contains(&item) {
-                if items.len() >= cap.max(1) {
-                    items.remove(0);
-                }
-                items.push(item);
-            }
-        }
         if let Some(source) = o.source {
-            add(&mut self.sources, source, cap);
+            self.sources.add(source, cap);
         }
         if let Some(device) = o.device {
-            add(&mut self.devices, device, cap);
+            self.devices.add(device, cap);
         }
         if let Some(asn) = o.asn {
-            add(&mut self.asns, asn, cap);
+            self.asns.add(asn, cap);
         }
         if let Some(country) = o.country {
-            add(&mut self.countries, country, cap);
+            self.countries.add(country, cap);
         }
         if let Some(agent) = o.agent {
-            add(&mut self.agents, agent, cap);
+            self.agents.add(agent, cap);
         }
         self.sessions = self.sessions.saturating_add(1);
     }
@@ -547,17 +542,21 @@ impl Engine {
         }
         let state = &mut self.state;
         if let Some(source) = o.source {
-            let stranger = o.network != NetworkClass::Egress
-                && state
-                    .baseline(o.account)
-                    .is_none_or(|b| !b.sources.contains(&source));
             let i = source as usize;
             if state.source_stats.len() <= i {
                 state.source_stats.resize_with(i + 1, SourceStats::default);
             }
             let stats = &mut state.source_stats[i];
             let new_source = stats.events == 0;
-            stats.observe(&o, stranger);
+            let baselines = &state.baselines;
+            // Read only for an account new to the source: the baseline is elsewhere in memory.
+            let stranger = || {
+                o.network != NetworkClass::Egress
+                    && baselines
+                        .get(o.account as usize)
+                        .is_none_or(|b| !b.sources.contains(&source))
+            };
+            stats.observe_with(&o, stranger);
             if let Some(ip) = o.ip {
                 let prefix = Network::prefix_of(ip);
                 state

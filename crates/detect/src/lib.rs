@@ -22,10 +22,12 @@ mod engine;
 /// The engine's state, for writers of results.
 pub mod engine_state {
     pub use crate::engine::{Baseline, State};
+    pub use crate::places::Places;
 }
 mod intern;
 pub mod network;
 mod observation;
+mod places;
 mod saved;
 mod sighting;
 pub mod sigma;

@@ -111,7 +111,9 @@ fn a_damaged_checkpoint_is_refused_with_a_reason() {
         .save_checkpoint(&[], &mut saved)
         .unwrap();
     let text = String::from_utf8(saved).unwrap();
-    let future = text.replacen("\"version\":1", "\"version\":99", 1);
+    let version = format!("\"version\":{}", forewarn_detect::checkpoint::VERSION);
+    assert!(text.contains(&version));
+    let future = text.replacen(&version, "\"version\":99", 1);
     let error = Engine::restore(Config::default(), &mut future.as_bytes())
         .err()
         .unwrap();

@@ -43,6 +43,10 @@ pub trait Batcher: Send {
 /// decoding it, small enough that the blocks in flight hold little memory.
 const BLOCK_BYTES: usize = 1 << 20;
 
+/// Bytes asked of the input at once: the size of its buffer (`input::decompress`), so reads
+/// bypass it.
+const READ_BYTES: usize = 256 << 10;
+
 /// Stack of each decoding thread (address space, not memory, until used).
 const WORKER_STACK_BYTES: usize = 16 << 20;
 
@@ -362,44 +366,54 @@ impl<T> Merge<'_, '_, T> {
         let mut carry = Vec::new();
         let mut read_error = None;
         loop {
+            // Input is read straight into the block (a read as large as the stream's buffer
+            // bypasses it) rather than copied out of the stream's buffer: a copy of every
+            // byte on the engine's thread. A reused buffer keeps the length it was sent with,
+            // so only what it lacks is zeroed.
             let mut bytes = self.spare.pop().unwrap_or_default();
-            bytes.clear();
-            bytes.append(&mut carry);
-            bytes.reserve(BLOCK_BYTES + (256 << 10));
+            let room = carry.len() + BLOCK_BYTES + READ_BYTES;
+            if bytes.len() < room {
+                bytes.resize(room, 0);
+            }
+            bytes[..carry.len()].copy_from_slice(&carry);
+            let mut filled = carry.len();
+            carry.clear();
             // Where the last whole line ends (the carried tail holds no newline).
             let mut whole_to = 0usize;
             let mut at_end = false;
             let mut too_long = false;
             loop {
-                if bytes.len() >= BLOCK_BYTES && whole_to > 0 {
+                if filled >= BLOCK_BYTES && whole_to > 0 {
                     break;
                 }
-                if bytes.len() - whole_to > limit {
+                if filled - whole_to > limit {
                     too_long = true;
                     break;
                 }
-                match stream.fill_buf() {
+                if bytes.len() - filled < READ_BYTES {
+                    bytes.resize(filled + READ_BYTES, 0);
+                }
+                match stream.read(&mut bytes[filled..filled + READ_BYTES]) {
                     Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                     Err(error) => {
                         read_error = Some(error);
                         at_end = true;
                         break;
                     }
-                    Ok([]) => {
+                    Ok(0) => {
                         at_end = true;
                         break;
                     }
-                    Ok(available) => {
-                        let from = bytes.len();
-                        bytes.extend_from_slice(available);
-                        let n = available.len();
-                        stream.consume(n);
-                        if let Some(i) = memchr::memrchr(b'\n', &bytes[from..]) {
+                    Ok(n) => {
+                        let from = filled;
+                        filled += n;
+                        if let Some(i) = memchr::memrchr(b'\n', &bytes[from..filled]) {
                             whole_to = from + i + 1;
                         }
                     }
                 }
             }
+            bytes.truncate(filled);
             if at_end {
                 // A read error drops the broken last line, as a serial read does.
                 if read_error.is_some() {

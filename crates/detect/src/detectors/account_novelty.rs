@@ -342,7 +342,7 @@ impl Detector for AccountNovelty {
                     return None;
                 }
                 let shared = source.and_then(|s| state.source(s)).is_some_and(|s| {
-                    s.session_accounts.len() >= self.params.shared_source_accounts
+                    s.session_accounts as usize >= self.params.shared_source_accounts
                 });
                 let novelty = if shared {
                     found.novelty.without_network()

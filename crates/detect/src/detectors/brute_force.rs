@@ -65,7 +65,7 @@ impl Detector for BruteForce {
         let p = &self.params;
         let mut verdicts: Vec<Verdict> = sources(state)
             .filter_map(|(source, stats)| {
-                let worst = stats.failed_accounts.values().copied().max().unwrap_or(0);
+                let worst = stats.most_failures_on_one_account();
                 (worst >= p.min_failures).then(|| {
                     let mut verdict = Verdict::for_source(
                         self.name(),

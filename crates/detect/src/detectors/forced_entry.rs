@@ -85,6 +85,71 @@ struct Tries {
     first_raw: RawRef,
 }
 
+/// Tries by (account, source), with a bit for each account that has any: every session looks
+/// its account up, most accounts have none, and the bits (25 KB for 200,000 accounts) stay in
+/// cache where the table does not.
+#[derive(Debug, Default)]
+struct TriesTable {
+    by_key: FastMap<(Symbol, Symbol), Tries>,
+    accounts: Vec<u64>,
+}
+
+impl TriesTable {
+    fn has_account(&self, account: Symbol) -> bool {
+        self.accounts
+            .get(account as usize / 64)
+            .is_some_and(|bits| bits & (1 << (account % 64)) != 0)
+    }
+
+    fn mark(&mut self, account: Symbol) {
+        let word = account as usize / 64;
+        if self.accounts.len() <= word {
+            self.accounts.resize(word + 1, 0);
+        }
+        self.accounts[word] |= 1 << (account % 64);
+    }
+
+    fn get(&self, key: (Symbol, Symbol)) -> Option<&Tries> {
+        if !self.has_account(key.0) {
+            return None;
+        }
+        self.by_key.get(&key)
+    }
+
+    fn get_or_insert(&mut self, key: (Symbol, Symbol), tries: Tries) -> &mut Tries {
+        self.mark(key.0);
+        self.by_key.entry(key).or_insert(tries)
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&Tries) -> bool) {
+        self.by_key.retain(|_, t| keep(t));
+        self.accounts.iter_mut().for_each(|bits| *bits = 0);
+        let accounts: Vec<Symbol> = self.by_key.keys().map(|&(account, _)| account).collect();
+        accounts.into_iter().for_each(|account| self.mark(account));
+    }
+
+    fn shrink(&mut self) {
+        if self.by_key.len() * 4 < self.by_key.capacity() {
+            self.by_key.shrink_to_fit();
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&(Symbol, Symbol), &Tries)> + '_ {
+        self.by_key.iter()
+    }
+}
+
+impl FromIterator<((Symbol, Symbol), Tries)> for TriesTable {
+    fn from_iter<I: IntoIterator<Item = ((Symbol, Symbol), Tries)>>(iter: I) -> Self {
+        let mut table = TriesTable::default();
+        for (key, tries) in iter {
+            table.mark(key.0);
+            table.by_key.insert(key, tries);
+        }
+        table
+    }
+}
+
 /// Failed passwords remembered per address and account: enough to tell tries from typos.
 const MAX_FAILURES: usize = 16;
 
@@ -106,7 +171,7 @@ struct Found {
 pub struct ForcedEntry {
     params: Params,
     /// (account, source) → its tries, forgotten a window after the last.
-    tries: FastMap<(Symbol, Symbol), Tries>,
+    tries: TriesTable,
     found: Vec<Found>,
     devices: KeptDevices,
     next_sweep_ms: i64,
@@ -116,7 +181,7 @@ impl ForcedEntry {
     pub fn new(params: Params) -> Self {
         ForcedEntry {
             params,
-            tries: FastMap::default(),
+            tries: TriesTable::default(),
             found: Vec::new(),
             devices: KeptDevices::default(),
             next_sweep_ms: i64::MIN,
@@ -148,10 +213,8 @@ impl ForcedEntry {
             return;
         }
         let horizon = now_ms - self.window_ms();
-        self.tries.retain(|_, t| t.last_ms >= horizon);
-        if self.tries.len() * 4 < self.tries.capacity() {
-            self.tries.shrink_to_fit();
-        }
+        self.tries.retain(|t| t.last_ms >= horizon);
+        self.tries.shrink();
         self.next_sweep_ms = now_ms + self.window_ms().max(HOUR_MS);
     }
 }
@@ -176,13 +239,16 @@ impl Detector for ForcedEntry {
         let failed_password = o.kind == Kind::AuthPassword && o.outcome == Outcome::Failure;
         let recovered = o.outcome == Outcome::Success && Self::completes_recovery(o, state);
         if failed_password || recovered {
-            let tries = self.tries.entry(key).or_insert(Tries {
-                first_ms: o.time_ms,
-                last_ms: o.time_ms,
-                failures: Vec::new(),
-                recovered: None,
-                first_raw: o.raw,
-            });
+            let tries = self.tries.get_or_insert(
+                key,
+                Tries {
+                    first_ms: o.time_ms,
+                    last_ms: o.time_ms,
+                    failures: Vec::new(),
+                    recovered: None,
+                    first_raw: o.raw,
+                },
+            );
             tries.last_ms = o.time_ms;
             if failed_password {
                 if tries.failures.len() >= MAX_FAILURES {
@@ -197,7 +263,7 @@ impl Detector for ForcedEntry {
         if !is_entry(o) {
             return;
         }
-        let Some(tries) = self.tries.get(&key) else {
+        let Some(tries) = self.tries.get(key) else {
             return;
         };
         let window_ms = self.window_ms();
@@ -242,7 +308,7 @@ impl Detector for ForcedEntry {
     }
 
     fn expire(&mut self, before_ms: i64) {
-        self.tries.retain(|_, t| t.last_ms >= before_ms);
+        self.tries.retain(|t| t.last_ms >= before_ms);
     }
 
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
@@ -307,6 +373,28 @@ mod tests {
         Event::at(hour, kind, "jane")
             .from("vps", "US", 14061)
             .on("new", "old-chrome")
+    }
+
+    #[test]
+    fn the_tries_table_knows_which_accounts_have_tries() {
+        let tries = |last_ms| Tries {
+            first_ms: 0,
+            last_ms,
+            failures: Vec::new(),
+            recovered: None,
+            first_raw: RawRef::default(),
+        };
+        let mut table = TriesTable::default();
+        table.get_or_insert((3, 1), tries(10));
+        table.get_or_insert((200, 1), tries(20));
+        assert!(table.get((3, 1)).is_some() && table.get((3, 2)).is_none());
+        assert!(table.get((4, 1)).is_none() && table.get((100_000, 1)).is_none());
+        table.retain(|t| t.last_ms >= 15);
+        assert!(table.get((3, 1)).is_none() && !table.has_account(3));
+        assert!(table.get((200, 1)).is_some());
+        // Restored from a checkpoint's pairs.
+        let back: TriesTable = table.iter().map(|(&k, t)| (k, t.clone())).collect();
+        assert!(back.get((200, 1)).is_some() && !back.has_account(3));
     }
 
     #[test]

@@ -187,7 +187,7 @@ impl ImpossibleTravel {
         let shared = o
             .source
             .and_then(|s| state.source(s))
-            .is_some_and(|s| s.session_accounts.len() >= self.params.shared_source_accounts);
+            .is_some_and(|s| s.session_accounts as usize >= self.params.shared_source_accounts);
         (!shared).then_some(Located {
             time_ms: o.time_ms,
             country,

@@ -47,9 +47,9 @@ impl Detector for PasswordSpray {
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
         sources(state)
             .filter_map(|(source, stats)| {
-                let failed = stats.failed_accounts.len() + stats.nonexistent.len();
+                let failed = stats.failed_accounts as usize + stats.nonexistent.len();
                 let sessions =
-                    stats.session_accounts.len() as f64 / stats.identifiers().max(1) as f64;
+                    f64::from(stats.session_accounts) / stats.identifiers().max(1) as f64;
                 (failed >= self.params.min_accounts && sessions <= self.params.max_session_share)
                     .then(|| {
                         Verdict::for_source(

@@ -60,10 +60,10 @@ impl RecoveryProbe {
     /// Accounts this source started recovery for that never signed in from here.
     fn strangers(stats: &SourceStats) -> impl Iterator<Item = Symbol> + '_ {
         stats
-            .recovery_started
+            .reach
             .iter()
-            .copied()
-            .filter(|a| stats.reach.get(a).is_some_and(|r| r.stranger))
+            .filter(|(_, r)| r.recovery_started && r.stranger)
+            .map(|(&a, _)| a)
     }
 }
 
@@ -83,7 +83,7 @@ impl Detector for RecoveryProbe {
         for (source, stats) in sources(state) {
             let strangers = Self::strangers(stats).count();
             let completion =
-                stats.recovery_completed.len() as f64 / stats.recovery_started.len().max(1) as f64;
+                f64::from(stats.recovery_completed) / f64::from(stats.recovery_started.max(1));
             if strangers == 0 || completion > p.max_completion {
                 continue;
             }
@@ -109,8 +109,8 @@ impl Detector for RecoveryProbe {
             .into_iter()
             .filter_map(|source| {
                 let stats = state.source(source)?;
-                let completion = stats.recovery_completed.len() as f64
-                    / stats.recovery_started.len().max(1) as f64;
+                let completion =
+                    f64::from(stats.recovery_completed) / f64::from(stats.recovery_started.max(1));
                 Verdict::for_source(
                     self.name(),
                     TECHNIQUES,
@@ -118,7 +118,7 @@ impl Detector for RecoveryProbe {
                     state,
                     0.7,
                     vec![
-                        ("recoveries_started", stats.recovery_started.len() as f64),
+                        ("recoveries_started", f64::from(stats.recovery_started)),
                         (
                             "accounts_never_signed_in_from_here",
                             Self::strangers(stats).count() as f64,

@@ -176,7 +176,7 @@ impl Detector for RelayAttempts {
                     .count();
                 let days: BTreeSet<i64> =
                     attempts.iter().map(|(_, a)| a.first_ms / DAY_MS).collect();
-                let tried = stats.failed_accounts.len() + stats.nonexistent.len();
+                let tried = stats.failed_accounts as usize + stats.nonexistent.len();
                 failed >= p.min_accounts
                     && tried as f64 <= p.max_accounts_a_day * days.len() as f64
                     && attempts.iter().all(|(_, a)| a.failures <= p.max_tries)

@@ -94,13 +94,10 @@ impl Detector for Stuffing {
             let mostly_failures = failures > 0
                 && (failures as usize + stats.nonexistent.len() * 2) as f64
                     >= (f64::from(stats.events) * p.min_failure_share).floor();
-            let each_once = stats.failed_accounts.values().all(|&n| n <= 1);
+            let each_once = stats.reach.values().all(|r| r.failures <= 1);
             let got_in = stats.sessions > 0;
-            let others_failed = stats.session_accounts.len() == 1
-                && stats
-                    .failed_accounts
-                    .keys()
-                    .any(|a| !stats.session_accounts.contains(a));
+            let others_failed = stats.session_accounts == 1
+                && stats.reach.values().any(|r| r.failures > 0 && !r.session);
             let strangers = stats.reach.values().all(|r| r.stranger);
             let only_signs_in = stats.kinds & !SIGN_IN == 0;
             let got_in_explained = others_failed || stats.agents.iter().any(|&a| rare(a));
