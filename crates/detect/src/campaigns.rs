@@ -539,11 +539,11 @@ fn takeover_campaigns(
 
 /// The one campaign whose attack a takeover finished: its sources used the takeover's rare
 /// client, came to accounts every way the takeover's address did (a reset finishes a recovery
-/// the campaign started), and either work from its network (not a proxy pool's) or were
-/// active all the while it was. An MFA-fatigue takeover with a phishing campaign's browser build pushed
-/// prompts the phishing campaign never sent; a stuffing run of three days does not own a
-/// month-long operation's one password that worked. Two campaigns that fit leave the takeover
-/// to itself.
+/// the campaign started), and either work from its network or were active all the while it
+/// was; never a proxy pool's campaign. An MFA-fatigue takeover with a phishing campaign's
+/// browser build pushed prompts the phishing campaign never sent; a stuffing run of three days
+/// does not own a month-long operation's one password that worked. Two campaigns that fit
+/// leave the takeover to itself.
 fn joins_attack<'a>(
     found: &'a mut [Campaign],
     stats: &SourceStats,
@@ -565,10 +565,13 @@ fn joins_attack<'a>(
             } else {
                 0
             };
-        // A campaign on many networks rents proxies: its networks say nothing.
-        let same_network = c.asns.len() < p.proxy_networks
-            && telling_asn(stats, p).is_some_and(|asn| c.asns.contains(&asn));
-        way_in != 0
+        let same_network = telling_asn(stats, p).is_some_and(|asn| c.asns.contains(&asn));
+        // A campaign on many networks rents proxies from thousands of homes: its clients,
+        // ways and weeks fit anyone (at 200,000 accounts a stuffing run took in every SIM
+        // swap through its Android client). It owns a takeover only through the accounts it
+        // attacked (`accounts::attach`).
+        c.asns.len() < p.proxy_networks
+            && way_in != 0
             && c.agents.contains(&tool)
             && way_in & ways == way_in
             && (same_network
