@@ -6,6 +6,7 @@ use forewarn_model::{Kind, Outcome, RawRef};
 use serde::{Deserialize, Serialize};
 
 use crate::allowlist::NetworkClass;
+use crate::detectors::relay_attempts::RelayAttempts;
 use crate::detectors::{Subject, Verdict};
 use crate::engine::Engine;
 use crate::intern::Symbol;
@@ -328,6 +329,22 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
     };
     // An address shared with honest people: its clients link nothing.
     let shared_exit = |stats: &SourceStats| shared_exit(stats, p.owners_place_days);
+    // A tie by method alone (quiet tries from data centres: `relay_attempts`' groups and
+    // tools) is the weakest: an address another detector grouped (a stuffing run it happened
+    // to try during, with the run's client) is that group's, and does not bring the method's
+    // whole group with it (at 5,000 accounts one such address once took all of Phosphorus into
+    // a stuffing run).
+    let grouped_otherwise: HashSet<Symbol> = verdicts
+        .iter()
+        .filter(|v| v.group.is_some() && v.detector != RelayAttempts::NAME)
+        .filter_map(|v| match v.subject {
+            Subject::Source(s) => Some(s),
+            Subject::Account { .. } => None,
+        })
+        .collect();
+    let weak_tie = |detector: &str, source: Symbol| {
+        detector == RelayAttempts::NAME && grouped_otherwise.contains(&source)
+    };
     // Sources that behave alike (the same kinds of event) and share a rare tool.
     let mut with_tool: HashMap<(&'static str, Symbol), Vec<usize>> = HashMap::new();
     let mut seen: HashSet<(&'static str, Symbol)> = HashSet::new();
@@ -336,7 +353,7 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
         Subject::Account { .. } => None,
     });
     for (detector, s) in flagged_by {
-        if !seen.insert((detector, s)) {
+        if !seen.insert((detector, s)) || weak_tie(detector, s) {
             continue;
         }
         let (Some(stats), Some(&i)) = (engine.source(s), index.get(&s)) else {
@@ -378,6 +395,9 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             let Some(&i) = index.get(&s) else {
                 continue;
             };
+            if weak_tie(verdict.detector, s) {
+                continue;
+            }
             match first_in_group.get(&(verdict.detector, group)) {
                 Some(&j) => union(&mut parent, i, j),
                 None => {

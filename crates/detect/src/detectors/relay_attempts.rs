@@ -86,6 +86,9 @@ pub struct RelayAttempts {
 }
 
 impl RelayAttempts {
+    /// Its name in verdicts: campaigns weigh its groups (by method alone) below others'.
+    pub const NAME: &'static str = "relay_attempts";
+
     pub fn new(params: Params) -> Self {
         RelayAttempts {
             params,
@@ -103,7 +106,7 @@ const DAY_MS: i64 = 86_400_000;
 
 impl Detector for RelayAttempts {
     fn name(&self) -> &'static str {
-        "relay_attempts"
+        Self::NAME
     }
 
     fn observe(&mut self, o: &Observation, state: &State) {
