@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::allowlist::NetworkClass;
 use crate::detectors::relay_attempts::RelayAttempts;
+use crate::detectors::stuffing::Stuffing;
 use crate::detectors::{Subject, Verdict};
 use crate::engine::Engine;
 use crate::intern::Symbol;
@@ -586,11 +587,13 @@ fn joins_attack<'a>(
                 0
             };
         let same_network = telling_asn(stats, p).is_some_and(|asn| c.asns.contains(&asn));
-        // A campaign on many networks rents proxies from thousands of homes: its clients,
-        // ways and weeks fit anyone (at 200,000 accounts a stuffing run took in every SIM
-        // swap through its Android client). It owns a takeover only through the accounts it
-        // attacked (`accounts::attach`).
-        c.asns.len() < p.proxy_networks
+        // A campaign on many networks, or one stuffing credentials, rents proxies from
+        // thousands of homes: its clients, ways and weeks fit anyone (at 200,000 accounts a
+        // stuffing run took in every SIM swap through its Android client; in Auth0 and the
+        // Office 365 audit there are no networks to count). It owns a takeover only through
+        // the accounts it attacked (`accounts::attach`).
+        let proxy_pool = c.asns.len() >= p.proxy_networks || c.detectors.contains(Stuffing::NAME);
+        !proxy_pool
             && way_in != 0
             && c.agents.contains(&tool)
             && way_in & ways == way_in

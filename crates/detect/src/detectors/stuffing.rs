@@ -67,6 +67,9 @@ pub struct Stuffing {
 }
 
 impl Stuffing {
+    /// Its name in verdicts: a campaign it flagged works through a proxy pool.
+    pub const NAME: &'static str = "credential_stuffing";
+
     pub fn new(params: Params) -> Self {
         Stuffing { params }
     }
@@ -74,7 +77,7 @@ impl Stuffing {
 
 impl Detector for Stuffing {
     fn name(&self) -> &'static str {
-        "credential_stuffing"
+        Self::NAME
     }
 
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
