@@ -460,8 +460,20 @@ pub fn build(engine: &Engine, verdicts: &[Verdict]) -> Vec<Campaign> {
             }
         }
     }
+    // The rare clients each campaign's own flagged addresses used (not those of addresses
+    // that joined it, which may be shared with anyone).
+    let own_tools: Vec<BTreeSet<Symbol>> = by_root
+        .keys()
+        .map(|root| {
+            tool_owners
+                .iter()
+                .filter(|(_, roots)| roots.contains(root))
+                .map(|(&agent, _)| agent)
+                .collect()
+        })
+        .collect();
     let mut campaigns: Vec<Campaign> = by_root.into_values().collect();
-    let takeovers = takeover_campaigns(engine, verdicts, &mut campaigns, &rare);
+    let takeovers = takeover_campaigns(engine, verdicts, &mut campaigns, &own_tools, &rare);
     campaigns.extend(takeovers);
     campaigns.sort_by_key(|c| (c.first_ms, c.sources.first().copied()));
     for (i, campaign) in campaigns.iter_mut().enumerate() {
@@ -485,6 +497,7 @@ fn takeover_campaigns(
     engine: &Engine,
     verdicts: &[Verdict],
     found: &mut [Campaign],
+    own_tools: &[BTreeSet<Symbol>],
     rare: &dyn Fn(&Symbol) -> bool,
 ) -> Vec<Campaign> {
     let p = &engine.config().campaigns;
@@ -530,8 +543,8 @@ fn takeover_campaigns(
             }
             _ => None,
         };
-        if let Some(campaign) =
-            tool.and_then(|tool| joins_attack(found, stats, tool, p, log_shows_recoveries))
+        if let Some(campaign) = tool
+            .and_then(|tool| joins_attack(found, own_tools, stats, tool, p, log_shows_recoveries))
         {
             campaign.absorb(source, stats, p, Some(&accounts));
             campaign.detectors.insert("shared_tool");
@@ -558,8 +571,8 @@ fn takeover_campaigns(
         .collect()
 }
 
-/// The one campaign whose attack a takeover finished: its sources used the takeover's rare
-/// client, came to accounts every way the takeover's address did (a reset finishes a recovery
+/// The one campaign whose attack a takeover finished: its own flagged addresses used the
+/// takeover's rare client, came to accounts every way the takeover's address did (a reset finishes a recovery
 /// the campaign started), and either work from its network or were active all the while it
 /// was; never a proxy pool's campaign. An MFA-fatigue takeover with a phishing campaign's
 /// browser build pushed prompts the phishing campaign never sent; a stuffing run of three days
@@ -567,6 +580,7 @@ fn takeover_campaigns(
 /// leave the takeover to itself.
 fn joins_attack<'a>(
     found: &'a mut [Campaign],
+    own_tools: &[BTreeSet<Symbol>],
     stats: &SourceStats,
     tool: Symbol,
     p: &Params,
@@ -574,7 +588,7 @@ fn joins_attack<'a>(
 ) -> Option<&'a mut Campaign> {
     let slack_ms = i64::from(p.time_slack_seconds) * 1000;
     let way_in = stats.kinds & APPROACH;
-    let mut fitting = found.iter_mut().filter(|c| {
+    let mut fitting = found.iter_mut().zip(own_tools).filter(|(c, tools)| {
         // A reset finishes a recovery: the way in of a campaign that starts recoveries, and
         // of no other (a SIM swap's reset is not a stuffing run's password) — unless the log
         // records no recovery before its reset (OCSF, Google Workspace), where any campaign
@@ -595,14 +609,14 @@ fn joins_attack<'a>(
         let proxy_pool = c.asns.len() >= p.proxy_networks || c.detectors.contains(Stuffing::NAME);
         !proxy_pool
             && way_in != 0
-            && c.agents.contains(&tool)
+            && tools.contains(&tool)
             && way_in & ways == way_in
             && (same_network
                 || (c.first_ms - slack_ms <= stats.first_ms
                     && stats.last_ms <= c.last_ms + slack_ms))
     });
     match (fitting.next(), fitting.next()) {
-        (Some(only), None) => Some(only),
+        (Some((only, _)), None) => Some(only),
         _ => None,
     }
 }

@@ -10,8 +10,7 @@
 //! about the same length in the same month are one campaign.
 
 use super::account_novelty::RELAY_ASNS;
-use super::{sources, Detector, Verdict};
-use crate::allowlist::NetworkClass;
+use super::{on_relay, sources, Detector, Verdict};
 use crate::engine::State;
 
 /// `[detectors.brute_force]`
@@ -76,8 +75,7 @@ impl Detector for BruteForce {
                         vec![("most_failures_on_one_account", f64::from(worst))],
                     )?;
                     // A log without AS numbers (Auth0) cannot say; a home can.
-                    let relay = stats.network == NetworkClass::Vpn
-                        || stats.asn.is_none_or(|a| p.relay_asns.contains(&a));
+                    let relay = on_relay(stats, &p.relay_asns, true);
                     // Marked for grouping below.
                     verdict.group = relay.then_some(0);
                     Some(verdict)

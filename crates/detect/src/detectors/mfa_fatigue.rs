@@ -1,11 +1,18 @@
 //! MFA fatigue: second-factor prompts failing again and again for one account from one
 //! source (denied, unanswered) — an attacker with the password waiting for a tired yes.
+//!
+//! Addresses on VPN, relay or hosting networks (or on networks the log does not name) bombing
+//! prompts within `max_gap_days` of one another are grouped as one operation: where the log
+//! names no client (Google Workspace), nothing else ties an operation's VPN exits together.
+//! Known false positive of the grouping: two unrelated bombing runs through VPNs in the same
+//! fortnight are one campaign.
 
 use std::collections::HashMap;
 
 use forewarn_model::{Kind, Outcome};
 
-use super::{Detector, Verdict};
+use super::account_novelty::RELAY_ASNS;
+use super::{group_by_time, on_relay, Detector, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
 use crate::observation::Observation;
@@ -18,11 +25,22 @@ pub struct Params {
     /// least. 3: a person misses one push, maybe two, and then answers; a bombing run sends
     /// prompts until one is accepted.
     pub min_failures: u32,
+    /// Days between one address's last prompt and the next one's first within which they are
+    /// one operation, when both are on relay networks. 14: an operation works through its
+    /// few targets over a fortnight or two, a VPN exit or two each.
+    pub max_gap_days: u32,
+    /// ASNs of VPNs, privacy relays and cloud hosting (as for `account_novelty`): only
+    /// addresses there are grouped; a broken authenticator at home is nobody's operation.
+    pub relay_asns: Vec<u32>,
 }
 
 impl Default for Params {
     fn default() -> Self {
-        Params { min_failures: 3 }
+        Params {
+            min_failures: 3,
+            max_gap_days: 14,
+            relay_asns: RELAY_ASNS.to_vec(),
+        }
     }
 }
 
@@ -79,13 +97,20 @@ impl Detector for MfaFatigue {
                 // It stands for the account prompted: the address may be a VPN exit shared
                 // with honest people, whose sign-ins are not the campaign's.
                 verdict.accounts = vec![account];
+                let relay = state
+                    .source(source)
+                    .is_some_and(|s| on_relay(s, &self.params.relay_asns, true));
+                verdict.group = relay.then_some(0);
                 verdict.first_ms = first;
                 verdict.last_ms = last;
                 verdict.evidence.insert(0, raw);
                 Some(verdict)
             })
             .collect();
-        verdicts.sort_by_key(|v| v.first_ms);
+        group_by_time(
+            &mut verdicts,
+            i64::from(self.params.max_gap_days) * 86_400_000,
+        );
         verdicts
     }
 
@@ -102,5 +127,36 @@ impl Detector for MfaFatigue {
         let entries: Vec<((Symbol, Symbol), Failures)> = serde_json::from_value(saved)?;
         self.failures = entries.into_iter().collect();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use forewarn_model::Kind;
+
+    use super::super::tests::{events, run, Event};
+    use super::*;
+
+    fn bombing(from_hour: f64, account: &str, source: &str, asn: u32) -> Vec<Event> {
+        (0..4)
+            .map(|i| {
+                Event::at(from_hour + f64::from(i) * 0.02, Kind::AuthMfa, account)
+                    .from(source, "NL", asn)
+                    .failed()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn vpn_exits_bombing_the_same_fortnight_are_one_operation() {
+        let mut seen = bombing(10.0, "ann", "exit-1", 9009);
+        seen.extend(bombing(24.0 * 8.0, "bob", "exit-2", 60068));
+        // Five weeks later: another operation.
+        seen.extend(bombing(24.0 * 45.0, "carol", "exit-3", 9009));
+        // A broken authenticator at home: nobody's operation.
+        seen.extend(bombing(50.0, "dan", "home", 3320));
+        let verdicts = run(MfaFatigue::new(Params::default()), &events(&seen));
+        let groups: Vec<Option<u64>> = verdicts.iter().map(|v| v.group).collect();
+        assert_eq!(groups, [Some(0), None, Some(0), Some(1)], "{verdicts:?}");
     }
 }

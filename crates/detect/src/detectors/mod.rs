@@ -185,6 +185,29 @@ impl Verdict {
     }
 }
 
+/// Numbers the groups of the verdicts marked for grouping (`group` set), in order of their
+/// first event, so that each one within `gap_ms` of the last event of those before it shares
+/// their group: an operation whose addresses share nothing but the method and the weeks.
+fn group_by_time(verdicts: &mut [Verdict], gap_ms: i64) {
+    verdicts.sort_by_key(|v| v.first_ms);
+    let mut group = 0u64;
+    let mut last: Option<i64> = None;
+    for verdict in verdicts.iter_mut().filter(|v| v.group.is_some()) {
+        if last.is_some_and(|l| verdict.first_ms > l.saturating_add(gap_ms)) {
+            group += 1;
+        }
+        last = Some(last.map_or(verdict.last_ms, |l| l.max(verdict.last_ms)));
+        verdict.group = Some(group);
+    }
+}
+
+/// Whether a source's network is a VPN, relay or hosting one (`relay_asns`, or an
+/// `[allowlist] vpn` range); with `unnamed`, also when the log names no network.
+fn on_relay(stats: &crate::observation::SourceStats, relay_asns: &[u32], unnamed: bool) -> bool {
+    stats.network == crate::allowlist::NetworkClass::Vpn
+        || stats.asn.map_or(unnamed, |asn| relay_asns.contains(&asn))
+}
+
 /// Which clients (user agents) are rare: used by at most `share` of all sources. A browser
 /// build is shared by thousands of sources; an attack tool, by the few it runs from.
 fn rare_clients(state: &State, share: f64) -> std::collections::HashSet<Symbol> {

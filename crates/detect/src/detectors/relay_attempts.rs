@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use forewarn_model::{Kind, Outcome, RawRef, Reason};
 
 use super::account_novelty::RELAY_ASNS;
-use super::{Detector, Verdict};
+use super::{group_by_time, Detector, Verdict};
 use crate::allowlist::NetworkClass;
 use crate::engine::State;
 use crate::intern::Symbol;
@@ -188,10 +188,6 @@ impl Detector for RelayAttempts {
         flagged.sort_by_key(|(source, attempts)| {
             (attempts.iter().map(|(_, a)| a.first_ms).min(), *source)
         });
-        // One operation: addresses active within `max_gap_days` of the ones before.
-        let gap_ms = i64::from(p.max_gap_days) * DAY_MS;
-        let mut group = 0u64;
-        let mut group_last = i64::MIN;
         let mut verdicts = Vec::new();
         for (source, attempts) in flagged {
             let first = attempts.iter().map(|(_, a)| a.first_ms).min().unwrap_or(0);
@@ -200,10 +196,6 @@ impl Detector for RelayAttempts {
                 .map(|(_, a)| a.last_ms)
                 .max()
                 .unwrap_or(first);
-            if group_last != i64::MIN && first > group_last.saturating_add(gap_ms) {
-                group += 1;
-            }
-            group_last = group_last.max(last);
             // It stands for the accounts tried from a network they never use, and for those
             // it came to as a stranger and never got a session of (lookups, tries at accounts
             // whose own VPN it shares): a VPN exit is shared with honest people, who get in.
@@ -242,12 +234,14 @@ impl Detector for RelayAttempts {
                 continue;
             };
             verdict.accounts = accounts.into_iter().collect();
-            verdict.group = Some(group);
+            // One operation: addresses active within `max_gap_days` of the ones before.
+            verdict.group = Some(0);
             verdict.first_ms = first;
             verdict.last_ms = last;
             verdict.evidence = attempts.iter().map(|(_, a)| a.evidence).collect();
             verdicts.push(verdict);
         }
+        group_by_time(&mut verdicts, i64::from(p.max_gap_days) * DAY_MS);
         verdicts
     }
 
