@@ -75,7 +75,7 @@ impl Detector for BruteForce {
                         vec![("most_failures_on_one_account", f64::from(worst))],
                     )?;
                     // A log without AS numbers (Auth0) cannot say; a home can.
-                    let relay = on_relay(stats, &p.relay_asns, true);
+                    let relay = on_relay(stats.network, stats.asn, &p.relay_asns, true);
                     // Marked for grouping below.
                     verdict.group = relay.then_some(0);
                     Some(verdict)

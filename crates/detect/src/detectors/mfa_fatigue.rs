@@ -99,7 +99,7 @@ impl Detector for MfaFatigue {
                 verdict.accounts = vec![account];
                 let relay = state
                     .source(source)
-                    .is_some_and(|s| on_relay(s, &self.params.relay_asns, true));
+                    .is_some_and(|s| on_relay(s.network, s.asn, &self.params.relay_asns, true));
                 verdict.group = relay.then_some(0);
                 verdict.first_ms = first;
                 verdict.last_ms = last;

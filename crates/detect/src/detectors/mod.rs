@@ -201,11 +201,16 @@ fn group_by_time(verdicts: &mut [Verdict], gap_ms: i64) {
     }
 }
 
-/// Whether a source's network is a VPN, relay or hosting one (`relay_asns`, or an
-/// `[allowlist] vpn` range); with `unnamed`, also when the log names no network.
-fn on_relay(stats: &crate::observation::SourceStats, relay_asns: &[u32], unnamed: bool) -> bool {
-    stats.network == crate::allowlist::NetworkClass::Vpn
-        || stats.asn.map_or(unnamed, |asn| relay_asns.contains(&asn))
+/// Whether a network is a VPN, relay or hosting one (`relay_asns`, or an `[allowlist] vpn`
+/// range); with `unnamed`, also when the log names no network.
+fn on_relay(
+    network: crate::allowlist::NetworkClass,
+    asn: Option<u32>,
+    relay_asns: &[u32],
+    unnamed: bool,
+) -> bool {
+    network == crate::allowlist::NetworkClass::Vpn
+        || asn.map_or(unnamed, |asn| relay_asns.contains(&asn))
 }
 
 /// Which clients (user agents) are rare: used by at most `share` of all sources. A browser

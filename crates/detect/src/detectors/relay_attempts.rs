@@ -24,8 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use forewarn_model::{Kind, Outcome, RawRef, Reason};
 
 use super::account_novelty::RELAY_ASNS;
-use super::{group_by_time, Detector, Verdict};
-use crate::allowlist::NetworkClass;
+use super::{group_by_time, on_relay, Detector, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
 use crate::observation::Observation;
@@ -95,10 +94,6 @@ impl RelayAttempts {
             attempts: HashMap::new(),
         }
     }
-
-    fn on_relay(&self, o: &Observation) -> bool {
-        o.network == NetworkClass::Vpn || o.asn.is_some_and(|a| self.params.relay_asns.contains(&a))
-    }
 }
 
 const TECHNIQUES: &[&str] = &["T1110", "T1583.003"];
@@ -119,7 +114,7 @@ impl Detector for RelayAttempts {
             _ => return,
         };
         let Some(source) = o.source else { return };
-        if !o.exists || !self.on_relay(o) {
+        if !o.exists || !on_relay(o.network, o.asn, &self.params.relay_asns, false) {
             return;
         }
         // The account's own network (its VPN) is not a stranger's.
