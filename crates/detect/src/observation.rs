@@ -96,6 +96,30 @@ pub struct Reach {
 }
 
 impl Reach {
+    /// A source's first event with an account: the stage it reached, when, and how.
+    fn first(
+        stage: Stage,
+        time_ms: i64,
+        evidence: RawRef,
+        agent: Option<Symbol>,
+        stranger: bool,
+    ) -> Reach {
+        Reach {
+            stage,
+            first_ms: time_ms,
+            last_ms: time_ms,
+            evidence,
+            agent,
+            stranger,
+            session_days: 0,
+            last_session_day: i64::MIN,
+            failures: 0,
+            session: false,
+            recovery_started: false,
+            recovery_completed: false,
+        }
+    }
+
     /// The account's own place, shared with an attacker (an infected home router, a proxy
     /// exit): its owner's sessions are not the campaign's.
     /// (`min_days`: `[campaigns] owners_place_days`.)
@@ -279,19 +303,8 @@ impl SourceStats {
             return;
         }
         let stage = o.stage();
-        let (reach, new) = self.reach.get_or_insert_with(o.account, || Reach {
-            stage,
-            first_ms: o.time_ms,
-            last_ms: o.time_ms,
-            evidence: o.raw,
-            agent: o.agent,
-            stranger: stranger(),
-            session_days: 0,
-            last_session_day: i64::MIN,
-            failures: 0,
-            session: false,
-            recovery_started: false,
-            recovery_completed: false,
+        let (reach, new) = self.reach.get_or_insert_with(o.account, || {
+            Reach::first(stage, o.time_ms, o.raw, o.agent, stranger())
         });
         if !new {
             reach.first_ms = reach.first_ms.min(o.time_ms);
@@ -388,18 +401,8 @@ mod tests {
 
     fn reach(stage: Stage) -> Reach {
         Reach {
-            stage,
-            first_ms: 1,
             last_ms: 2,
-            evidence: RawRef::default(),
-            agent: None,
-            stranger: true,
-            session_days: 0,
-            last_session_day: i64::MIN,
-            failures: 0,
-            session: false,
-            recovery_started: false,
-            recovery_completed: false,
+            ..Reach::first(stage, 1, RawRef::default(), None, true)
         }
     }
 
