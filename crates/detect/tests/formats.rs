@@ -33,24 +33,6 @@ enum Bar {
 
 /// Bars not met yet, by format, with why.
 const KNOWN_GAPS: &[(&str, Bar, &str)] = &[
-    // Google Workspace logs no device, no browser and no recovery flow: the swap that worked
-    // is a password change, a new recovery phone and a new second factor from an address of
-    // the victim's own mobile carrier — what its owner does with a new phone.
-    (
-        "gws",
-        Bar::Funnel("sim_swap"),
-        "the swap is a reset from the owner's own carrier, no device",
-    ),
-    (
-        "gws",
-        Bar::EveryTakeover,
-        "the SIM swap is a reset from the owner's own carrier, no device",
-    ),
-    (
-        "gws",
-        Bar::F1(Stage::Compromised),
-        "the SIM swap is a reset from the owner's own carrier, no device",
-    ),
     // Without lookups, Phosphorus shows only its attack: a few accounts from a few addresses
     // over a month. Where the log carries network numbers, its quiet tries from data centres
     // and VPNs are one operation (relay_attempts) and its takeovers join it by client and way

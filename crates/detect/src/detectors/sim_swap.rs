@@ -6,6 +6,12 @@
 //!   owner out).
 //!   (Where no code check is logged, as in Okta and Auth0, a reset from the same address after
 //!   the codes stands for it: only a good code leads to one.)
+//! - **Completed, codes unlogged**: where the log shows no recovery codes, a stranger's reset
+//!   followed from the same address by a new factor within `follow_up_ms` (OCSF); where it
+//!   shows no recovery at all (Google Workspace records the reset as a password change), a
+//!   stranger's password change followed by both a recovery-info change and a new factor: the
+//!   whole lock-out, with nothing of the owner's left. (A takeover that only replaces the
+//!   recovery address, as Phosphorus' do, is the recovery detectors' to find.)
 //! - **Failed**: codes sent and tried, none verified, and the address never got into the
 //!   account (the carrier refused the swap; the code went to the real phone). Nothing else
 //!   confirms it, so the account must have history to judge by: before the attempt, or, in
@@ -14,20 +20,25 @@
 //!   like too; it counts only when a swap that went through came from the same uncommon
 //!   client (the operation's phone).
 //!
+//! Completed swaps the log names no client for are one operation (verdict group) when each
+//! is within `max_gap_days` of the others.
+//!
 //! Signals: `completed` (1 or 0), `failed_codes`, `client_of_a_swap` (1 when the attempt's
-//! uncommon client is that of a swap that went through). ATT&CK: T1451 (SIM Card Swap),
+//! uncommon client is that of a swap that went through), `codes_logged` (0 for the
+//! unlogged-recovery chain). ATT&CK: T1451 (SIM Card Swap),
 //! T1098 (Account Manipulation).
 //!
 //! People who reset a forgotten password do it from home, on their own device, and finish.
 //! Known false positives: a person with a new phone, away from home, who gives up after a
-//! mistyped code; or who resets and re-enrols at once.
+//! mistyped code; or who resets and re-enrols at once; or who, away from home, changes the
+//! password, the recovery phone and the second factor in one sitting.
 
 use forewarn_model::{Channel, Kind, Outcome, RawRef};
 use serde::{Deserialize, Serialize};
 
 use std::collections::HashSet;
 
-use super::{rare_clients, Detector, Verdict};
+use super::{group_by_time, rare_clients, Detector, Verdict};
 use crate::campaigns::Stage;
 use crate::engine::State;
 use crate::intern::{FastMap, Symbol};
@@ -51,6 +62,10 @@ pub struct Params {
     /// went through used the same uncommon client. 0.05: a browser build is shared by far more
     /// sources; the operation's phone, by its few addresses.
     pub rare_client_share: f64,
+    /// Days between lock-outs that the log names no client for (Google Workspace), at most,
+    /// for them to be reported as one operation. Nothing else ties them: 30 keeps a month's
+    /// swaps together, as the crews that buy number ports work for weeks.
+    pub max_gap_days: u32,
 }
 
 impl Default for Params {
@@ -60,6 +75,7 @@ impl Default for Params {
             min_history_sessions: 1,
             min_failed_codes: 1,
             rare_client_share: 0.05,
+            max_gap_days: 30,
         }
     }
 }
@@ -79,7 +95,56 @@ struct Attempt {
     verified: Option<i64>,
     /// A change of recovery info or a factor followed the verified code.
     changed: bool,
+    /// The password was replaced with no recovery code before it from this address (a log
+    /// that shows no recovery flow): when.
+    #[serde(default)]
+    replaced_password: Option<i64>,
+    /// After that replacement: recovery info changed, a factor changed.
+    #[serde(default)]
+    then_recovery: bool,
+    #[serde(default)]
+    then_factor: bool,
+    /// That replacement was a recovery's reset, not a signed-in change.
+    #[serde(default)]
+    by_reset: bool,
     evidence: Vec<RawRef>,
+}
+
+impl Attempt {
+    fn new(o: &Observation, judged: bool) -> Attempt {
+        Attempt {
+            first_ms: o.time_ms,
+            last_ms: o.time_ms,
+            judged,
+            device: o.device,
+            agent: o.agent,
+            failed_codes: 0,
+            verified: None,
+            changed: false,
+            replaced_password: None,
+            then_recovery: false,
+            then_factor: false,
+            by_reset: false,
+            evidence: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, o: &Observation) {
+        self.last_ms = self.last_ms.max(o.time_ms);
+        if self.evidence.len() < MAX_EVIDENCE {
+            self.evidence.push(o.raw);
+        }
+    }
+
+    /// The number moved and the owner locked out: a good code then a change, or, where no
+    /// code is logged, a replaced password then a new factor — and a new recovery phone too
+    /// when the replacement may have been a signed-in change.
+    fn completed(&self) -> bool {
+        (self.verified.is_some() && self.changed)
+            || (self.replaced_password.is_some()
+                && self.then_factor
+                && (self.then_recovery || self.by_reset))
+    }
 }
 
 const MAX_EVIDENCE: usize = 6;
@@ -101,6 +166,25 @@ impl SimSwap {
             params,
             attempts: FastMap::default(),
         }
+    }
+
+    /// The attempt of this address on this account, begun now unless the account knows the
+    /// address or device (then it is the owner, and there is none).
+    fn stranger_attempt(
+        &mut self,
+        key: (Symbol, Symbol),
+        o: &Observation,
+        state: &State,
+    ) -> Option<&mut Attempt> {
+        if !self.attempts.contains_key(&key) {
+            let baseline = state.baseline(o.account);
+            if baseline.is_some_and(|b| b.knows(o)) {
+                return None;
+            }
+            let judged = baseline.is_some_and(|b| b.sessions >= self.params.min_history_sessions);
+            self.attempts.insert(key, Attempt::new(o, judged));
+        }
+        self.attempts.get_mut(&key)
     }
 }
 
@@ -125,32 +209,10 @@ impl Detector for SimSwap {
                 && self.attempts.contains_key(&key));
         match o.kind {
             Kind::RecoveryStart | Kind::RecoveryCodeSent | Kind::RecoveryCodeVerify if sms => {
-                let attempt = match self.attempts.get_mut(&key) {
-                    Some(attempt) => attempt,
-                    None => {
-                        let baseline = state.baseline(o.account);
-                        if baseline.is_some_and(|b| b.knows(o)) {
-                            return;
-                        }
-                        let judged = baseline
-                            .is_some_and(|b| b.sessions >= self.params.min_history_sessions);
-                        self.attempts.entry(key).or_insert(Attempt {
-                            first_ms: o.time_ms,
-                            last_ms: o.time_ms,
-                            judged,
-                            device: o.device,
-                            agent: o.agent,
-                            failed_codes: 0,
-                            verified: None,
-                            changed: false,
-                            evidence: Vec::new(),
-                        })
-                    }
+                let Some(attempt) = self.stranger_attempt(key, o, state) else {
+                    return;
                 };
-                attempt.last_ms = attempt.last_ms.max(o.time_ms);
-                if attempt.evidence.len() < MAX_EVIDENCE {
-                    attempt.evidence.push(o.raw);
-                }
+                attempt.keep(o);
                 if o.kind == Kind::RecoveryCodeVerify {
                     match o.outcome {
                         Outcome::Success => attempt.verified = Some(o.time_ms),
@@ -159,13 +221,27 @@ impl Detector for SimSwap {
                 }
             }
             // A reset after the codes, from the same address: the code was good (Okta and
-            // Auth0 log no code check of their own).
-            Kind::RecoveryReset if o.outcome == Outcome::Success => {
-                if let Some(attempt) = self.attempts.get_mut(&key) {
-                    if attempt.verified.is_none() {
-                        attempt.verified = Some(o.time_ms);
-                        if attempt.evidence.len() < MAX_EVIDENCE {
-                            attempt.evidence.push(o.raw);
+            // Auth0 log no code check of their own). Without codes before it, a password
+            // replaced by a stranger starts the unlogged-recovery chain.
+            Kind::RecoveryReset | Kind::AccountPasswordChange if o.outcome == Outcome::Success => {
+                match self.attempts.get_mut(&key) {
+                    Some(attempt) if o.kind == Kind::RecoveryReset => {
+                        if attempt.verified.is_none() {
+                            attempt.verified = Some(o.time_ms);
+                            attempt.keep(o);
+                        }
+                    }
+                    Some(_) => {}
+                    // A recovery this address started by another channel is not a swap's.
+                    None if state
+                        .source(source)
+                        .and_then(|s| s.reach.get(&o.account))
+                        .is_some_and(|r| r.recovery_started) => {}
+                    None => {
+                        if let Some(attempt) = self.stranger_attempt(key, o, state) {
+                            attempt.replaced_password = Some(o.time_ms);
+                            attempt.by_reset = o.kind == Kind::RecoveryReset;
+                            attempt.keep(o);
                         }
                     }
                 }
@@ -173,16 +249,23 @@ impl Detector for SimSwap {
             Kind::AccountRecoveryInfoChange | Kind::AccountMfaChange
                 if o.outcome == Outcome::Success =>
             {
+                let follow_up = self.params.follow_up_ms;
+                let soon_after = |at: Option<i64>| at.is_some_and(|at| o.time_ms - at <= follow_up);
                 if let Some(attempt) = self.attempts.get_mut(&key) {
-                    if attempt
-                        .verified
-                        .is_some_and(|at| o.time_ms - at <= self.params.follow_up_ms)
-                    {
+                    let mut kept = false;
+                    if soon_after(attempt.verified) {
                         attempt.changed = true;
-                        attempt.last_ms = attempt.last_ms.max(o.time_ms);
-                        if attempt.evidence.len() < MAX_EVIDENCE {
-                            attempt.evidence.push(o.raw);
+                        kept = true;
+                    }
+                    if soon_after(attempt.replaced_password) {
+                        match o.kind {
+                            Kind::AccountRecoveryInfoChange => attempt.then_recovery = true,
+                            _ => attempt.then_factor = true,
                         }
+                        kept = true;
+                    }
+                    if kept {
+                        attempt.keep(o);
                     }
                 }
             }
@@ -191,19 +274,18 @@ impl Detector for SimSwap {
     }
 
     fn verdicts(&self, state: &State) -> Vec<Verdict> {
-        let completed = |a: &Attempt| a.verified.is_some() && a.changed;
         // The uncommon clients of swaps that went through: the operation's phone.
         let rare = rare_clients(state, self.params.rare_client_share);
         let swap_clients: HashSet<Symbol> = self
             .attempts
             .values()
-            .filter(|a| completed(a))
+            .filter(|a| a.completed())
             .filter_map(|a| a.agent)
             .filter(|agent| rare.contains(agent))
             .collect();
         let mut verdicts = Vec::new();
         for (&(account, source), attempt) in &self.attempts {
-            let completed = completed(attempt);
+            let completed = attempt.completed();
             let got_in = state
                 .source(source)
                 .and_then(|s| s.reach.get(&account))
@@ -223,7 +305,10 @@ impl Detector for SimSwap {
             // Codes sent and nothing else (a log with no code checks): an abandoned reset,
             // unless a swap that went through came from the same uncommon client.
             let same_client = attempt.agent.is_some_and(|a| swap_clients.contains(&a));
-            let unconfirmed = refused && attempt.failed_codes == 0 && same_client;
+            let unconfirmed = refused
+                && attempt.failed_codes == 0
+                && attempt.replaced_password.is_none()
+                && same_client;
             if !completed && !failed && !unconfirmed {
                 continue;
             }
@@ -237,6 +322,10 @@ impl Detector for SimSwap {
                     ("completed", f64::from(u8::from(completed))),
                     ("failed_codes", f64::from(attempt.failed_codes)),
                     ("client_of_a_swap", f64::from(u8::from(same_client))),
+                    (
+                        "codes_logged",
+                        f64::from(u8::from(attempt.replaced_password.is_none())),
+                    ),
                 ],
             ) else {
                 continue;
@@ -244,10 +333,17 @@ impl Detector for SimSwap {
             verdict.evidence = attempt.evidence.clone();
             verdict.first_ms = attempt.first_ms;
             verdict.last_ms = attempt.last_ms;
+            // Swaps with a client are tied by it (the operation's phone); without one, only
+            // the method and the weeks tie them.
+            verdict.group = (completed && attempt.agent.is_none()).then_some(0);
             verdicts.push(verdict);
         }
         verdicts.sort_by_key(|v| (v.first_ms, v.subject));
         verdicts.dedup_by_key(|v| v.subject);
+        group_by_time(
+            &mut verdicts,
+            i64::from(self.params.max_gap_days) * 86_400_000,
+        );
         verdicts
     }
 
@@ -301,6 +397,91 @@ mod tests {
         let verdicts = run(SimSwap::default(), &events(&seen));
         assert_eq!(verdicts.len(), 1, "{verdicts:?}");
         assert!(verdicts[0].signals.contains(&("completed", 1.0)));
+    }
+
+    #[test]
+    fn a_lock_out_after_a_password_change_is_found_where_no_recovery_is_logged() {
+        // Google Workspace: the reset is a password change; then the recovery phone and a new
+        // factor, all from the stranger's phone.
+        let chain = |steps: &[(f64, Kind)]| {
+            let mut seen = history();
+            for &(hour, kind) in steps {
+                seen.push(swapper(hour, kind));
+            }
+            run(SimSwap::default(), &events(&seen))
+        };
+        let verdicts = chain(&[
+            (80.0, Kind::AccountPasswordChange),
+            (80.01, Kind::SessionStart),
+            (80.1, Kind::AccountRecoveryInfoChange),
+            (80.2, Kind::AccountMfaChange),
+        ]);
+        assert_eq!(verdicts.len(), 1, "{verdicts:?}");
+        assert!(verdicts[0].signals.contains(&("completed", 1.0)));
+        assert!(verdicts[0].signals.contains(&("codes_logged", 0.0)));
+        // Half the lock-out is not one: a takeover that only replaces the recovery address,
+        // or a new factor after a new password.
+        assert!(chain(&[
+            (80.0, Kind::AccountPasswordChange),
+            (80.1, Kind::AccountRecoveryInfoChange),
+        ])
+        .is_empty());
+        assert!(chain(&[
+            (80.0, Kind::AccountPasswordChange),
+            (80.2, Kind::AccountMfaChange),
+        ])
+        .is_empty());
+        // A recovery's reset then a new factor is (OCSF logs no codes and no recovery info)…
+        let verdicts = chain(&[
+            (80.0, Kind::RecoveryReset),
+            (80.01, Kind::SessionStart),
+            (80.2, Kind::AccountMfaChange),
+        ]);
+        assert_eq!(verdicts.len(), 1, "{verdicts:?}");
+        assert!(chain(&[
+            (80.0, Kind::RecoveryReset),
+            (80.1, Kind::AccountRecoveryInfoChange),
+        ])
+        .is_empty());
+        // …but not where the log shows this address recovering the account by email.
+        let mut seen = history();
+        let by_email = |hour: f64, kind: Kind| {
+            Event::at(hour, kind, "jane")
+                .from("vpn-exit", "NL", 9009)
+                .on("kit", "chrome-73")
+                .via(Channel::Email, "j***@gmail.com")
+        };
+        seen.push(by_email(80.0, Kind::RecoveryStart));
+        seen.push(by_email(80.05, Kind::RecoveryCodeVerify));
+        seen.push(
+            Event::at(80.1, Kind::RecoveryReset, "jane").like(&by_email(0.0, Kind::RecoveryReset)),
+        );
+        seen.push(
+            Event::at(80.2, Kind::AccountMfaChange, "jane")
+                .like(&by_email(0.0, Kind::RecoveryReset)),
+        );
+        assert!(run(SimSwap::default(), &events(&seen)).is_empty());
+        // Days later is not the same sitting.
+        assert!(chain(&[
+            (80.0, Kind::AccountPasswordChange),
+            (80.1, Kind::AccountRecoveryInfoChange),
+            (130.0, Kind::AccountMfaChange),
+        ])
+        .is_empty());
+    }
+
+    #[test]
+    fn the_owner_changing_everything_at_home_is_not_a_lock_out() {
+        let mut seen = history();
+        let home = seen[0].clone();
+        for (hour, kind) in [
+            (80.0, Kind::AccountPasswordChange),
+            (80.1, Kind::AccountRecoveryInfoChange),
+            (80.2, Kind::AccountMfaChange),
+        ] {
+            seen.push(Event::at(hour, kind, "jane").like(&home));
+        }
+        assert!(run(SimSwap::default(), &events(&seen)).is_empty());
     }
 
     #[test]
