@@ -3,7 +3,10 @@
 //! A table keeps its ranges disjoint and sorted by first address in three flat vectors (first
 //! addresses, last addresses, values) per address family: `u32` keys for IPv4, `u128` for IPv6.
 //! A lookup is one `partition_point` over the first addresses and one comparison with the last
-//! address — no allocation, no hashing, a few cache lines.
+//! address — no allocation, no hashing, a few cache lines. A 65,537-entry index by the top 16
+//! bits of the address (where each /16 — IPv6: each /16 — begins among the ranges) narrows
+//! the binary search to one bucket first: for the 400,000 ranges of an IPv4 ASN table that is
+//! a handful of steps instead of nineteen, most of them cache misses.
 //!
 //! Input ranges may come unsorted and may overlap; [`RangeTable::build`] cuts them into disjoint
 //! pieces first. On overlap, **the range that starts closest to the address wins**, and of ranges
@@ -19,6 +22,8 @@ pub trait Key: Copy + Ord {
     fn next(self) -> Option<Self>;
     /// The previous address, `None` before the first one.
     fn prev(self) -> Option<Self>;
+    /// The top 16 bits: the index bucket.
+    fn bucket(self) -> usize;
 }
 
 impl Key for u32 {
@@ -27,6 +32,9 @@ impl Key for u32 {
     }
     fn prev(self) -> Option<Self> {
         self.checked_sub(1)
+    }
+    fn bucket(self) -> usize {
+        (self >> 16) as usize
     }
 }
 
@@ -37,7 +45,13 @@ impl Key for u128 {
     fn prev(self) -> Option<Self> {
         self.checked_sub(1)
     }
+    fn bucket(self) -> usize {
+        (self >> 112) as usize
+    }
 }
+
+/// Buckets of the index: one per value of the top 16 bits.
+const BUCKETS: usize = 1 << 16;
 
 /// Disjoint ranges of one address family, sorted by first address.
 #[derive(Debug, Clone)]
@@ -45,6 +59,10 @@ pub struct Ranges<K, V> {
     firsts: Vec<K>,
     lasts: Vec<K>,
     values: Vec<V>,
+    /// `index[b]`: how many ranges start in a bucket before `b` (`BUCKETS + 1` entries), so
+    /// the ranges starting in bucket `b` are `index[b]..index[b + 1]`. Empty when there are no
+    /// ranges, or too many for `u32`.
+    index: Vec<u32>,
 }
 
 impl<K, V> Default for Ranges<K, V> {
@@ -53,6 +71,7 @@ impl<K, V> Default for Ranges<K, V> {
             firsts: Vec::new(),
             lasts: Vec::new(),
             values: Vec::new(),
+            index: Vec::new(),
         }
     }
 }
@@ -73,14 +92,22 @@ impl<K: Key, V: Copy + Eq> Ranges<K, V> {
         // first (so the one given first sits on top).
         indexed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
         let mut out = Ranges::default();
+        out.cut(&indexed, &rows);
+        out.index();
+        out
+    }
+
+    /// Appends the disjoint pieces of the sorted `indexed` rows.
+    fn cut(&mut self, indexed: &[(K, K, usize)], rows: &[(K, K, V)]) {
+        let out = self;
         let Some(&(mut cursor, _, _)) = indexed.first() else {
-            return out;
+            return;
         };
         // Ranges that have started and may still cover addresses past `cursor` (the first
         // address not yet decided); the top one wins where it does. Deeper ones started
         // earlier, or are wider.
         let mut open: Vec<(K, usize)> = Vec::new();
-        for &(first, last, index) in &indexed {
+        for &(first, last, index) in indexed {
             // Close the ranges that end before this one starts.
             while let Some(&(end, owner)) = open.last() {
                 if end >= first {
@@ -112,7 +139,23 @@ impl<K: Key, V: Copy + Eq> Ranges<K, V> {
                 cursor = end.next();
             }
         }
-        out
+    }
+
+    /// Builds the bucket index over the ranges.
+    fn index(&mut self) {
+        if self.firsts.is_empty() || u32::try_from(self.firsts.len()).is_err() {
+            return;
+        }
+        let mut index = Vec::with_capacity(BUCKETS + 1);
+        let mut at = 0usize;
+        for bucket in 0..=BUCKETS {
+            while self.firsts.get(at).is_some_and(|f| f.bucket() < bucket) {
+                at += 1;
+            }
+            // `at <= len`, which fits in u32 (checked above).
+            index.push(at as u32);
+        }
+        self.index = index;
     }
 
     /// Appends a range after the last one, joining it to the last when adjacent and equal.
@@ -131,8 +174,17 @@ impl<K: Key, V: Copy + Eq> Ranges<K, V> {
     /// The value of the range holding `key`.
     #[inline]
     pub fn get(&self, key: K) -> Option<V> {
-        let after = self.firsts.partition_point(|&first| first <= key);
-        let i = after.checked_sub(1)?;
+        let bucket = key.bucket();
+        let (lo, hi) = match (self.index.get(bucket), self.index.get(bucket + 1)) {
+            (Some(&lo), Some(&hi)) => (lo as usize, hi as usize),
+            _ => (0, self.firsts.len()),
+        };
+        // The range holding `key` starts in its bucket, or is the last one before it.
+        let within = self
+            .firsts
+            .get(lo..hi)?
+            .partition_point(|&first| first <= key);
+        let i = (lo + within).checked_sub(1)?;
         // The three vectors have the same length by construction.
         if *self.lasts.get(i)? >= key {
             self.values.get(i).copied()
@@ -352,6 +404,61 @@ mod tests {
                     .min_by(|(i, a), (j, b)| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(i.cmp(j)))
                     .map(|(_, &(_, _, v))| v);
                 assert_eq!(r.get(key), want, "{rows:?} at {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn ranges_reaching_across_index_buckets_are_found_from_each_bucket() {
+        let r = table(&[(0x0001_fff0, 0x0003_0005, 1), (0x0002_1000, 0x0002_2000, 2)]);
+        assert_eq!(r.get(0x0001_ffef), None);
+        assert_eq!(r.get(0x0001_fff0), Some(1));
+        assert_eq!(r.get(0x0002_0000), Some(1));
+        assert_eq!(r.get(0x0002_1000), Some(2));
+        assert_eq!(r.get(0x0002_2001), Some(1));
+        assert_eq!(r.get(0x0003_0005), Some(1));
+        assert_eq!(r.get(0x0003_0006), None);
+        assert_eq!(r.get(u32::MAX), None);
+        let v6: Ranges<u128, u32> = Ranges::build(vec![(5 << 112, (9 << 112) + 7, 1)]);
+        assert_eq!(v6.get(7 << 112), Some(1));
+        assert_eq!(v6.get((9 << 112) + 8), None);
+        assert_eq!(v6.get(4 << 112), None);
+    }
+
+    /// The rule again, with ranges spread over many index buckets.
+    #[test]
+    fn agrees_with_the_rule_across_buckets() {
+        let mut seed = 0x1234_5678_u32;
+        let mut next = |n: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed % n
+        };
+        const SCALE: u32 = 0x3fff;
+        for _ in 0..100 {
+            let rows: Vec<(u32, u32, u32)> = (0..next(12) + 1)
+                .map(|v| {
+                    let a = next(64) * SCALE + next(3);
+                    let b = next(64) * SCALE + next(3);
+                    (a.min(b), a.max(b), v)
+                })
+                .collect();
+            let r = table(&rows);
+            for step in 0..66 {
+                for key in [
+                    step * SCALE,
+                    step * SCALE + 1,
+                    (step * SCALE).saturating_sub(1),
+                ] {
+                    let want = rows
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &(f, l, _))| f <= key && key <= l)
+                        .min_by(|(i, a), (j, b)| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(i.cmp(j)))
+                        .map(|(_, &(_, _, v))| v);
+                    assert_eq!(r.get(key), want, "{rows:?} at {key:#x}");
+                }
             }
         }
     }
