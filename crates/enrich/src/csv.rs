@@ -165,43 +165,59 @@ fn read<V>(
     rows
 }
 
+/// Each AS's organisation name, from the first row that named it: spans of one buffer, not a
+/// string per row.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Orgs {
+    spans: HashMap<u32, (u32, u32)>,
+    names: String,
+}
+
+impl Orgs {
+    pub(crate) fn add(&mut self, asn: u32, name: &str) {
+        if name.is_empty() {
+            return;
+        }
+        let names = &mut self.names;
+        self.spans.entry(asn).or_insert_with(|| {
+            let at = names.len();
+            names.push_str(name);
+            (at as u32, (names.len() - at) as u32)
+        });
+    }
+
+    fn get(&self, asn: u32) -> Option<&str> {
+        let &(at, len) = self.spans.get(&asn)?;
+        self.names.get(at as usize..(at + len) as usize)
+    }
+}
+
 /// AS numbers by address range, with each AS's organisation name.
 #[derive(Debug, Clone)]
 pub struct AsnTable {
     ranges: RangeTable<u32>,
-    /// Each AS's name as a span of `names`, from the first row that named it: one buffer, not
-    /// a string per row.
-    orgs: HashMap<u32, (u32, u32)>,
-    names: String,
+    orgs: Orgs,
 }
 
 impl AsnTable {
+    pub(crate) fn new(ranges: RangeTable<u32>, orgs: Orgs) -> Self {
+        AsnTable { ranges, orgs }
+    }
+
     /// Reads an ip-location-db ASN CSV (`first_ip,last_ip,asn,org_name`). Malformed rows are
     /// skipped and counted, the first one kept with its line and reason.
     pub fn from_csv(bytes: &[u8]) -> (AsnTable, CsvCounts) {
-        let mut orgs: HashMap<u32, (u32, u32)> = HashMap::new();
-        let mut names = String::new();
+        let mut orgs = Orgs::default();
         let rows = read(bytes, "asn,org_name", |asn, org| {
             let asn = asn
                 .strip_prefix("AS")
                 .unwrap_or(asn)
                 .parse::<u32>()
                 .map_err(|_| format!("`{}` is not an AS number", shown(asn)))?;
-            let org = unquote(org);
-            if !org.is_empty() {
-                orgs.entry(asn).or_insert_with(|| {
-                    let at = names.len();
-                    names.push_str(&org);
-                    (at as u32, (names.len() - at) as u32)
-                });
-            }
+            orgs.add(asn, &unquote(org));
             Ok(asn)
         });
-        let table = AsnTable {
-            ranges: RangeTable::build(rows.v4, rows.v6),
-            orgs,
-            names,
-        };
+        let table = AsnTable::new(RangeTable::build(rows.v4, rows.v6), orgs);
         (table, rows.counts)
     }
 
@@ -213,8 +229,7 @@ impl AsnTable {
 
     /// The organisation behind `asn`, as the file names it.
     pub fn org(&self, asn: u32) -> Option<&str> {
-        let &(at, len) = self.orgs.get(&asn)?;
-        self.names.get(at as usize..(at + len) as usize)
+        self.orgs.get(asn)
     }
 
     pub fn ranges(&self) -> &RangeTable<u32> {
@@ -229,6 +244,10 @@ pub struct CountryTable {
 }
 
 impl CountryTable {
+    pub(crate) fn new(ranges: RangeTable<Country>) -> Self {
+        CountryTable { ranges }
+    }
+
     /// Reads an ip-location-db country CSV (`first_ip,last_ip,country_code`). Malformed rows
     /// are skipped and counted, the first one kept with its line and reason.
     pub fn from_csv(bytes: &[u8]) -> (CountryTable, CsvCounts) {

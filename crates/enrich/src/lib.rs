@@ -30,67 +30,74 @@ use forewarn_model::{AuthEvent, Country};
 
 pub use crate::csv::{AsnTable, BadRow, CountryTable, CsvCounts};
 pub use crate::error::Error;
-pub use crate::mmdb::MaxMind;
 
-/// A source of AS numbers.
+/// A source of AS numbers: an ip-location-db CSV or a MaxMind DB, held as a range table.
 #[derive(Debug)]
-pub enum AsnDb {
-    Csv(AsnTable),
-    Mmdb(MaxMind),
-}
+pub struct AsnDb(AsnTable);
 
 impl AsnDb {
     /// Reads an ip-location-db ASN CSV or an ASN MaxMind DB, told apart by content.
     pub fn open(path: &Path) -> Result<(AsnDb, LoadReport), Error> {
         let bytes = read(path)?;
         if mmdb::is_mmdb(&bytes) {
-            let db = MaxMind::open(path, bytes, mmdb::Field::Asn)?;
-            let report = LoadReport::mmdb(path, &db);
-            return Ok((AsnDb::Mmdb(db), report));
+            let (table, kind) = mmdb::asn_table(path, bytes)?;
+            let report = LoadReport::mmdb(path, &kind, table.ranges().len());
+            return Ok((AsnDb(table), report));
         }
         check_text(path, &bytes)?;
         let (table, counts) = AsnTable::from_csv(&bytes);
         let report = LoadReport::csv(path, table.ranges().len(), counts, "asn,org_name")?;
-        Ok((AsnDb::Csv(table), report))
+        Ok((AsnDb(table), report))
     }
 
     #[inline]
     pub fn asn(&self, ip: IpAddr) -> Option<u32> {
-        match self {
-            AsnDb::Csv(table) => table.asn(ip),
-            AsnDb::Mmdb(db) => db.asn(ip),
-        }
+        self.0.asn(ip)
+    }
+
+    pub fn table(&self) -> &AsnTable {
+        &self.0
     }
 }
 
-/// A source of countries.
-#[derive(Debug)]
-pub enum CountryDb {
-    Csv(CountryTable),
-    Mmdb(MaxMind),
+impl From<AsnTable> for AsnDb {
+    fn from(table: AsnTable) -> Self {
+        AsnDb(table)
+    }
 }
+
+/// A source of countries: a MaxMind DB or an ip-location-db CSV, held as a range table.
+#[derive(Debug)]
+pub struct CountryDb(CountryTable);
 
 impl CountryDb {
     /// Reads a country MaxMind DB or an ip-location-db country CSV, told apart by content.
     pub fn open(path: &Path) -> Result<(CountryDb, LoadReport), Error> {
         let bytes = read(path)?;
         if mmdb::is_mmdb(&bytes) {
-            let db = MaxMind::open(path, bytes, mmdb::Field::Country)?;
-            let report = LoadReport::mmdb(path, &db);
-            return Ok((CountryDb::Mmdb(db), report));
+            let (table, kind) = mmdb::country_table(path, bytes)?;
+            let report = LoadReport::mmdb(path, &kind, table.ranges().len());
+            return Ok((CountryDb(table), report));
         }
         check_text(path, &bytes)?;
         let (table, counts) = CountryTable::from_csv(&bytes);
         let report = LoadReport::csv(path, table.ranges().len(), counts, "country_code")?;
-        Ok((CountryDb::Csv(table), report))
+        Ok((CountryDb(table), report))
     }
 
     #[inline]
     pub fn country(&self, ip: IpAddr) -> Option<Country> {
-        match self {
-            CountryDb::Csv(table) => table.country(ip),
-            CountryDb::Mmdb(db) => db.country(ip),
-        }
+        self.0.country(ip)
+    }
+
+    pub fn table(&self) -> &CountryTable {
+        &self.0
+    }
+}
+
+impl From<CountryTable> for CountryDb {
+    fn from(table: CountryTable) -> Self {
+        CountryDb(table)
     }
 }
 
@@ -133,21 +140,19 @@ pub struct LoadReport {
     pub path: PathBuf,
     /// `ip-location-db CSV`, or the MaxMind DB's own type (`GeoLite2-ASN`).
     pub kind: String,
-    /// Disjoint ranges in the table (CSV), or search-tree nodes (MaxMind DB).
-    pub size: u64,
-    /// Whether `size` counts ranges (CSV) rather than tree nodes (MaxMind DB).
-    pub ranges: bool,
+    /// Disjoint ranges in the table, after overlaps were cut and neighbours with the same
+    /// value joined.
+    pub ranges: u64,
     /// Rows read and skipped (CSV only).
     pub csv: Option<CsvCounts>,
 }
 
 impl LoadReport {
-    fn mmdb(path: &Path, db: &MaxMind) -> Self {
+    fn mmdb(path: &Path, kind: &str, ranges: usize) -> Self {
         LoadReport {
             path: path.to_owned(),
-            kind: format!("MaxMind DB `{}`", db.database_type()),
-            size: db.nodes(),
-            ranges: false,
+            kind: format!("MaxMind DB `{kind}`"),
+            ranges: ranges as u64,
             csv: None,
         }
     }
@@ -175,8 +180,7 @@ impl LoadReport {
         Ok(LoadReport {
             path: path.to_owned(),
             kind: "ip-location-db CSV".to_owned(),
-            size: ranges as u64,
-            ranges: true,
+            ranges: ranges as u64,
             csv: Some(counts),
         })
     }
@@ -195,8 +199,7 @@ impl fmt::Display for LoadReport {
             || self.path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let unit = if self.ranges { "ranges" } else { "tree nodes" };
-        write!(f, "{name} ({}): {} {unit}", self.kind, self.size)?;
+        write!(f, "{name} ({}): {} ranges", self.kind, self.ranges)?;
         if let Some(counts) = self.csv.as_ref().filter(|c| c.skipped > 0) {
             write!(f, ", {} malformed rows skipped", counts.skipped)?;
             if let Some(bad) = &counts.first_skipped {
@@ -368,8 +371,8 @@ mod tests {
         );
         let (countries, _) = CountryTable::from_csv(b"1.0.0.0,1.0.0.255,AU\n");
         let mut enricher = Enricher::new();
-        enricher.add_asn(AsnDb::Csv(table));
-        enricher.add_country(CountryDb::Csv(countries));
+        enricher.add_asn(AsnDb::from(table));
+        enricher.add_country(CountryDb::from(countries));
         enricher
     }
 
@@ -424,8 +427,8 @@ mod tests {
         let (a, _) = AsnTable::from_csv(b"1.0.0.0,1.0.0.127,1,A\n");
         let (b, _) = AsnTable::from_csv(b"1.0.0.0,1.0.0.255,2,B\n");
         let mut enricher = Enricher::new();
-        enricher.add_asn(AsnDb::Csv(a));
-        enricher.add_asn(AsnDb::Csv(b));
+        enricher.add_asn(AsnDb::from(a));
+        enricher.add_asn(AsnDb::from(b));
         assert_eq!(enricher.asn(ip("1.0.0.1")), Some(1));
         assert_eq!(enricher.asn(ip("1.0.0.200")), Some(2));
     }
@@ -454,7 +457,7 @@ mod tests {
         );
         let path = file(&dir, "GeoLite2-ASN.mmdb", &bytes);
         let (db, report) = AsnDb::open(&path).unwrap();
-        assert!(matches!(db, AsnDb::Mmdb(_)));
+        assert_eq!(db.table().org(13335), Some("CLOUDFLARENET"));
         assert!(report.to_string().contains("GeoLite2-ASN"), "{report}");
         assert_eq!(db.asn(ip("1.0.0.0")), Some(13335));
         assert_eq!(db.asn(ip("1.0.0.255")), Some(13335));

@@ -1,21 +1,31 @@
-//! MaxMind DB (`.mmdb`) files, read with the `maxminddb` crate from memory.
+//! MaxMind DB (`.mmdb`) files, read with the `maxminddb` crate and turned into range tables.
 //!
 //! Only the one field wanted is decoded from a record (serde skips the rest without expanding
 //! it):
-//! - AS number: `autonomous_system_number` (MaxMind GeoLite2-ASN / GeoIP2-ISP, ip-location-db's
-//!   `asn-mmdb`).
+//! - AS number: `autonomous_system_number`, with `autonomous_system_organization` as the org
+//!   name (MaxMind GeoLite2-ASN / GeoIP2-ISP, ip-location-db's `asn-mmdb`).
 //! - Country: `country.iso_code` (MaxMind GeoLite2-Country / -City, DB-IP lite), falling back to
-//!   `registered_country.iso_code` where a record has no located country; or `country_code`
-//!   (ip-location-db's country databases, e.g. `geo-whois-asn-country.mmdb`).
+//!   `country_code` (ip-location-db's country databases, e.g. `geo-whois-asn-country.mmdb`) and
+//!   then to `registered_country.iso_code` where a record has no located country.
+//!
+//! At load, every network of the search tree is walked once and its value kept in the same
+//! sorted flat vectors the CSV tables use ([`crate::ranges`]): a lookup is then a binary search
+//! over a few megabytes (≈ 25 ns for IPv4) instead of a walk down the tree and a record decode
+//! (≈ 120 – 190 ns), which matters at hundreds of thousands of events a second. Networks that
+//! share a record are decoded once. What is lost: the IPv6 aliases of the IPv4 space other
+//! than IPv4-mapped addresses (6to4 `2002::/16`, Teredo) are not followed.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
 
 use forewarn_model::Country;
-use maxminddb::{Reader, WithinOptions};
+use maxminddb::{LookupResult, Reader, WithinOptions};
 use serde::Deserialize;
 
+use crate::csv::{AsnTable, CountryTable, Orgs};
 use crate::error::Error;
+use crate::ranges::RangeTable;
 
 /// Where the file's metadata section starts; every MaxMind DB ends with it.
 const METADATA_MARKER: &[u8] = b"\xab\xcd\xefMaxMind.com";
@@ -30,8 +40,10 @@ pub(crate) fn is_mmdb(bytes: &[u8]) -> bool {
 }
 
 #[derive(Deserialize)]
-struct AsnRecord {
+struct AsnRecord<'a> {
     autonomous_system_number: Option<u32>,
+    #[serde(borrow)]
+    autonomous_system_organization: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -60,104 +72,97 @@ impl CountryRecord<'_> {
     }
 }
 
-/// What a MaxMind DB is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Field {
-    Asn,
-    Country,
-}
-
-/// A MaxMind DB in memory.
-pub struct MaxMind {
-    reader: Reader<Vec<u8>>,
-}
-
-impl std::fmt::Debug for MaxMind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MaxMind")
-            .field("database_type", &self.database_type())
-            .finish_non_exhaustive()
+fn invalid(path: &Path, error: maxminddb::MaxMindDbError) -> Error {
+    Error::Mmdb {
+        path: path.to_owned(),
+        reason: error.to_string(),
     }
 }
 
-/// How many records to look at for the field before calling a database the wrong kind.
-const PROBE: usize = 1000;
-
-impl MaxMind {
-    /// Opens the database in `bytes` and checks that its records carry `field`.
-    pub(crate) fn open(path: &Path, bytes: Vec<u8>, field: Field) -> Result<MaxMind, Error> {
-        let reader = Reader::from_source(bytes).map_err(|e| Error::Mmdb {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-        let db = MaxMind { reader };
-        let networks = db
-            .reader
-            .networks(WithinOptions::default())
-            .map_err(|e| Error::Mmdb {
-                path: path.to_owned(),
-                reason: e.to_string(),
-            })?;
-        let has_field = networks.take(PROBE).flatten().any(|hit| match field {
-            Field::Asn => hit
-                .decode::<AsnRecord>()
-                .ok()
-                .flatten()
-                .is_some_and(|r| r.autonomous_system_number.is_some()),
-            Field::Country => hit
-                .decode::<CountryRecord<'_>>()
-                .ok()
-                .flatten()
-                .is_some_and(|r| r.code().is_some()),
-        });
-        if !has_field {
-            let (field, hint) = match field {
-                Field::Asn => (
-                    "autonomous_system_number",
-                    "give an ASN database (GeoLite2-ASN, ip-location-db asn-mmdb) to --asn-db, \
-                     and a country one to --geo-db",
-                ),
-                Field::Country => (
-                    "country.iso_code or country_code",
-                    "give a country database (GeoLite2-Country or -City, ip-location-db \
-                     geo-whois-asn-country) to --geo-db, and an ASN one to --asn-db",
-                ),
-            };
-            return Err(Error::WrongMmdb {
-                path: path.to_owned(),
-                database_type: db.database_type().to_owned(),
-                field,
-                hint,
-            });
+/// Every network whose record `value` gives a value, as a range table. A record shared by
+/// several networks is decoded once.
+fn collect<V: Copy + Eq>(
+    path: &Path,
+    reader: &Reader<Vec<u8>>,
+    mut value: impl FnMut(&LookupResult<'_, Vec<u8>>) -> Option<V>,
+) -> Result<RangeTable<V>, Error> {
+    let mut v4 = Vec::new();
+    let mut v6 = Vec::new();
+    let mut decoded: HashMap<usize, Option<V>> = HashMap::new();
+    let networks = reader
+        .networks(WithinOptions::default())
+        .map_err(|e| invalid(path, e))?;
+    for hit in networks {
+        let hit = hit.map_err(|e| invalid(path, e))?;
+        let Some(offset) = hit.offset() else { continue };
+        let found = match decoded.get(&offset) {
+            Some(&found) => found,
+            None => {
+                let found = value(&hit);
+                decoded.insert(offset, found);
+                found
+            }
+        };
+        let Some(found) = found else { continue };
+        let network = hit.network().map_err(|e| invalid(path, e))?;
+        match (network.network(), network.broadcast()) {
+            (IpAddr::V4(first), IpAddr::V4(last)) => {
+                v4.push((u32::from(first), u32::from(last), found));
+            }
+            (IpAddr::V6(first), IpAddr::V6(last)) => {
+                v6.push((u128::from(first), u128::from(last), found));
+            }
+            // A network's ends are of one family.
+            _ => {}
         }
-        Ok(db)
     }
+    Ok(RangeTable::build(v4, v6))
+}
 
-    /// The database's own name for its kind (`GeoLite2-ASN`, `country ipvAll`).
-    pub fn database_type(&self) -> &str {
-        &self.reader.metadata().database_type
+fn open(path: &Path, bytes: Vec<u8>) -> Result<Reader<Vec<u8>>, Error> {
+    Reader::from_source(bytes).map_err(|e| invalid(path, e))
+}
+
+/// The database's AS numbers, and its own name for its kind (`GeoLite2-ASN`).
+pub(crate) fn asn_table(path: &Path, bytes: Vec<u8>) -> Result<(AsnTable, String), Error> {
+    let reader = open(path, bytes)?;
+    let kind = reader.metadata().database_type.clone();
+    let mut orgs = Orgs::default();
+    let ranges = collect(path, &reader, |hit| {
+        let record = hit.decode::<AsnRecord<'_>>().ok()??;
+        let asn = record.autonomous_system_number?;
+        if let Some(org) = record.autonomous_system_organization {
+            orgs.add(asn, org);
+        }
+        Some(asn)
+    })?;
+    if ranges.is_empty() {
+        return Err(Error::WrongMmdb {
+            path: path.to_owned(),
+            database_type: kind,
+            field: "autonomous_system_number",
+            hint: "give an ASN database (GeoLite2-ASN, ip-location-db asn-mmdb) to --asn-db, \
+                   and a country one to --geo-db",
+        });
     }
+    Ok((AsnTable::new(ranges, orgs), kind))
+}
 
-    /// How many nodes its search tree has: a size, for the load note.
-    pub fn nodes(&self) -> u64 {
-        u64::from(self.reader.metadata().node_count)
-    }
-
-    /// The AS number of `ip`; none for an address it does not cover or a record it cannot
-    /// decode.
-    #[inline]
-    pub fn asn(&self, ip: IpAddr) -> Option<u32> {
-        let hit = self.reader.lookup(ip).ok()?;
-        hit.decode::<AsnRecord>()
-            .ok()??
-            .autonomous_system_number
-            .filter(|&asn| asn != 0)
-    }
-
-    /// The country of `ip`.
-    #[inline]
-    pub fn country(&self, ip: IpAddr) -> Option<Country> {
-        let hit = self.reader.lookup(ip).ok()?;
+/// The database's countries, and its own name for its kind (`country ipvAll`).
+pub(crate) fn country_table(path: &Path, bytes: Vec<u8>) -> Result<(CountryTable, String), Error> {
+    let reader = open(path, bytes)?;
+    let kind = reader.metadata().database_type.clone();
+    let ranges = collect(path, &reader, |hit| {
         hit.decode::<CountryRecord<'_>>().ok()??.code()
+    })?;
+    if ranges.is_empty() {
+        return Err(Error::WrongMmdb {
+            path: path.to_owned(),
+            database_type: kind,
+            field: "country.iso_code or country_code",
+            hint: "give a country database (GeoLite2-Country or -City, ip-location-db \
+                   geo-whois-asn-country) to --geo-db, and an ASN one to --asn-db",
+        });
     }
+    Ok((CountryTable::new(ranges), kind))
 }

@@ -44,9 +44,7 @@ fn the_ip_location_db_asn_files_load_whole_and_answer() {
     let counts = report.csv.clone().unwrap();
     assert!(counts.rows > 400_000, "{report}");
     assert_eq!(counts.skipped, 0, "{report}");
-    let AsnDb::Csv(table) = &v4 else {
-        panic!("a CSV file read as {v4:?}")
-    };
+    let table = v4.table();
     assert_eq!(v4.asn(ip("1.0.0.1")), Some(13335));
     assert_eq!(table.org(13335), Some("Cloudflare, Inc."));
     assert_eq!(v4.asn(ip("8.8.8.8")), Some(15169));
@@ -143,4 +141,48 @@ fn every_simulated_network_resolves_to_its_own_asn_and_country() {
         "simulated networks whose addresses the ASN table gives to another AS:\n  {}",
         wrong_asn.join("\n  ")
     );
+}
+
+/// The country table built from the MaxMind DB at load answers as the database itself does,
+/// address by address (but for the 6to4 and Teredo aliases, which the table does not follow).
+#[test]
+fn the_country_mmdb_as_ranges_answers_as_the_database_does() {
+    let Some(samples) = samples_dir() else { return };
+    let path = samples.join("geo/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb");
+    let (db, _) = CountryDb::open(&path).unwrap();
+    let reader = maxminddb::Reader::open_readfile(&path).unwrap();
+    let mut seed = 0x0123_4567_89ab_cdef_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut answered = 0;
+    for i in 0..40_000 {
+        let r = next();
+        let address: IpAddr = if i % 2 == 0 {
+            std::net::Ipv4Addr::from(r as u32).into()
+        } else {
+            // Inside 2000::/4, where nearly all of IPv6 is allocated.
+            let high = (0x2u128 << 124) | (u128::from(r) << 60 >> 4);
+            std::net::Ipv6Addr::from(high | u128::from(next() >> 8)).into()
+        };
+        if let IpAddr::V6(v6) = address {
+            let top = v6.segments();
+            if top[0] == 0x2002 || (top[0] == 0x2001 && top[1] == 0) {
+                continue;
+            }
+        }
+        let direct: Option<String> = reader
+            .lookup(address)
+            .unwrap()
+            .decode_path(&[maxminddb::PathElement::Key("country_code")])
+            .unwrap();
+        let direct = direct.filter(|c| c != "ZZ");
+        let ranged = db.country(address).map(|c| c.to_string());
+        assert_eq!(ranged, direct, "at {address}");
+        answered += usize::from(direct.is_some());
+    }
+    assert!(answered > 10_000, "only {answered} addresses had a country");
 }
