@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::csv::{AsnTable, CountryTable, Orgs};
 use crate::error::Error;
-use crate::ranges::RangeTable;
+use crate::ranges::{Key, RangeTable};
 
 /// Where the file's metadata section starts; every MaxMind DB ends with it.
 const METADATA_MARKER: &[u8] = b"\xab\xcd\xefMaxMind.com";
@@ -107,16 +107,28 @@ fn collect<V: Copy + Eq>(
         let network = hit.network().map_err(|e| invalid(path, e))?;
         match (network.network(), network.broadcast()) {
             (IpAddr::V4(first), IpAddr::V4(last)) => {
-                v4.push((u32::from(first), u32::from(last), found));
+                extend(&mut v4, u32::from(first), u32::from(last), found);
             }
             (IpAddr::V6(first), IpAddr::V6(last)) => {
-                v6.push((u128::from(first), u128::from(last), found));
+                extend(&mut v6, u128::from(first), u128::from(last), found);
             }
             // A network's ends are of one family.
             _ => {}
         }
     }
     Ok(RangeTable::build(v4, v6))
+}
+
+/// Appends a network, or joins it to the previous one when it follows it with the same value:
+/// the tree cuts ranges into CIDR blocks, and the walk meets them in order.
+fn extend<K: Key, V: Eq>(rows: &mut Vec<(K, K, V)>, first: K, last: K, value: V) {
+    if let Some(previous) = rows.last_mut() {
+        if previous.2 == value && previous.1.next() == Some(first) {
+            previous.1 = last;
+            return;
+        }
+    }
+    rows.push((first, last, value));
 }
 
 fn open(path: &Path, bytes: Vec<u8>) -> Result<Reader<Vec<u8>>, Error> {

@@ -80,34 +80,29 @@ impl<K: Key, V: Copy + Eq> Ranges<K, V> {
     /// Cuts `(first, last, value)` rows (inclusive, `first <= last`) into disjoint ranges,
     /// resolving overlaps as the module documents. Adjacent pieces with the same value are
     /// joined.
-    fn build(rows: Vec<(K, K, V)>) -> Self {
-        // Index = order given, so that identical ranges can be told apart.
-        let mut indexed: Vec<(K, K, usize)> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, &(first, last, _))| (first, last, i))
-            .collect();
-        // By first address; at the same first address the wider range first (so the narrower
-        // one is pushed after it and sits on top); of identical ranges, the one given later
-        // first (so the one given first sits on top).
-        indexed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+    fn build(mut rows: Vec<(K, K, V)>) -> Self {
+        // By first address; at the same first address the wider range first, so that the
+        // narrower one is pushed after it and sits on top. The sort is stable: of identical
+        // ranges the one given first stays first, and is the one kept.
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        rows.dedup_by(|later, earlier| later.0 == earlier.0 && later.1 == earlier.1);
         let mut out = Ranges::default();
-        out.cut(&indexed, &rows);
+        out.cut(&rows);
         out.index();
         out
     }
 
-    /// Appends the disjoint pieces of the sorted `indexed` rows.
-    fn cut(&mut self, indexed: &[(K, K, usize)], rows: &[(K, K, V)]) {
+    /// Appends the disjoint pieces of the sorted, deduplicated `rows`.
+    fn cut(&mut self, rows: &[(K, K, V)]) {
         let out = self;
-        let Some(&(mut cursor, _, _)) = indexed.first() else {
+        let Some(&(mut cursor, _, _)) = rows.first() else {
             return;
         };
         // Ranges that have started and may still cover addresses past `cursor` (the first
-        // address not yet decided); the top one wins where it does. Deeper ones started
-        // earlier, or are wider.
-        let mut open: Vec<(K, usize)> = Vec::new();
-        for &(first, last, index) in indexed {
+        // address not yet decided), as (last address, value); the top one wins where it
+        // does. Deeper ones started earlier, or are wider.
+        let mut open: Vec<(K, V)> = Vec::new();
+        for &(first, last, value) in rows {
             // Close the ranges that end before this one starts.
             while let Some(&(end, owner)) = open.last() {
                 if end >= first {
@@ -115,7 +110,7 @@ impl<K: Key, V: Copy + Eq> Ranges<K, V> {
                 }
                 open.pop();
                 if cursor <= end {
-                    out.push(cursor, end, rows[owner].2);
+                    out.push(cursor, end, owner);
                     // `end < first`, so this cannot overflow.
                     cursor = end.next().unwrap_or(end);
                 }
@@ -123,18 +118,18 @@ impl<K: Key, V: Copy + Eq> Ranges<K, V> {
             // The enclosing range keeps the addresses before this one starts.
             if let (Some(&(_, owner)), Some(until)) = (open.last(), first.prev()) {
                 if cursor <= until {
-                    out.push(cursor, until, rows[owner].2);
+                    out.push(cursor, until, owner);
                 }
             }
             cursor = first;
-            open.push((last, index));
+            open.push((last, value));
         }
         // Close the rest, from the top.
         let mut cursor = Some(cursor);
         while let (Some(&(end, owner)), Some(from)) = (open.last(), cursor) {
             open.pop();
             if from <= end {
-                out.push(from, end, rows[owner].2);
+                out.push(from, end, owner);
                 // `None` once the address space is used up.
                 cursor = end.next();
             }
