@@ -118,16 +118,20 @@ fn every_simulated_network_resolves_to_its_own_asn_and_country() {
                 off[0]
             ));
         }
-        let off = addresses
+        let elsewhere: Vec<String> = addresses
             .iter()
-            .filter(|&&a| {
-                enricher.country(a).map(|c| c.to_string()).as_deref() != Some(network.country)
+            .filter_map(|&a| {
+                let found = enricher.country(a).map(|c| c.to_string());
+                (found.as_deref() != Some(network.country)).then(|| format!("{a} -> {found:?}"))
             })
-            .count();
-        if off > 0 {
+            .collect();
+        if let Some(example) = elsewhere.first() {
             wrong_country.push(format!(
-                "{} {}: {off} addresses elsewhere",
-                network.org, network.country
+                "{} {}: {} of {} addresses elsewhere, e.g. {example}",
+                network.org,
+                network.country,
+                elsewhere.len(),
+                addresses.len()
             ));
         }
     }
