@@ -9,7 +9,8 @@
 //!   `first_ip,last_ip,country_code`), kept as sorted flat vectors and searched by binary search
 //!   ([`ranges`]);
 //! - MaxMind DB files (`.mmdb`: GeoLite2-ASN, GeoLite2-Country / -City, ip-location-db's
-//!   `*-mmdb` packages), read with the `maxminddb` crate.
+//!   `*-mmdb` packages), read with the `maxminddb` crate and walked once at load into the same
+//!   kind of range table.
 //!
 //! What it must not do: **call the network** (every database is a local file, read once), or
 //! **override the log** — a field the decoder filled is never touched, since what the identity

@@ -4,8 +4,8 @@
 //! addresses, last addresses, values) per address family: `u32` keys for IPv4, `u128` for IPv6.
 //! A lookup is one `partition_point` over the first addresses and one comparison with the last
 //! address — no allocation, no hashing, a few cache lines. A 65,537-entry index by the top 16
-//! bits of the address (where each /16 — IPv6: each /16 — begins among the ranges) narrows
-//! the binary search to one bucket first: for the 400,000 ranges of an IPv4 ASN table that is
+//! bits of the address (where the ranges starting in each /16 begin) narrows the binary search
+//! to one bucket first: for the 400,000 ranges of an IPv4 ASN table that is
 //! a handful of steps instead of nineteen, most of them cache misses.
 //!
 //! Input ranges may come unsorted and may overlap; [`RangeTable::build`] cuts them into disjoint
