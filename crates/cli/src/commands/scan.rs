@@ -11,6 +11,7 @@ use clap::Args;
 use forewarn_detect::engine_state::State;
 use forewarn_detect::sigma::{RuleHit, RuleRunner};
 use forewarn_detect::{Config, Engine, ScanOutcome, SightingBatch, Sightings};
+use forewarn_enrich::{AsnDb, CountryDb, Enricher};
 use forewarn_formats::input;
 use forewarn_formats::{Batcher, Format, RawRecord, ReadError, ReadOptions, Reader, Summary};
 use forewarn_model::{AuthEvent, Timestamp};
@@ -37,10 +38,17 @@ use crate::summary::{clean, thousands};
 /// about a campaign's address or account joins that campaign, but rules never make a
 /// campaign or flag an account on their own. See docs/rules.md.
 ///
+/// With --asn-db and --geo-db, events whose log gives no AS number or country for their
+/// address (Auth0, Microsoft 365, some others in part) get them from local databases, so
+/// that data-centre and VPN networks and account novelty count there too. The log's own
+/// values are never overridden, and nothing is looked up online. See docs/enrichment.md.
+///
 /// Examples:
 ///   forewarn scan logs/ --out results/
 ///   forewarn scan okta/*.json.gz entra/ --out results/ --since 2019-08-01
 ///   forewarn scan okta/ --out results/ --rules sigma/rules/cloud/okta --rules team-rules/
+///   forewarn scan auth0/ --out results/ --asn-db asn-ipv4.csv --asn-db asn-ipv6.csv
+///     --geo-db geo-whois-asn-country.mmdb
 ///   forewarn simulate --out sim/ && forewarn scan sim/native --out scan/ &&
 ///     forewarn eval --truth sim/truth/native.json --out scan/
 #[derive(Debug, Args)]
@@ -92,6 +100,20 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DIR", requires = "rules")]
     mappings: Option<PathBuf>,
 
+    /// AS numbers for addresses whose log gives none, from a local file: ip-location-db's
+    /// ASN CSV (asn-ipv4.csv and asn-ipv6.csv of its `asn` package, CC BY 4.0, attribution
+    /// to RouteViews, DB-IP and NRO) or a MaxMind ASN database (GeoLite2-ASN.mmdb, free with a
+    /// MaxMind account). Repeat for more, e.g. the IPv4 and the IPv6 file; the first that knows
+    /// an address wins.
+    #[arg(long = "asn-db", value_name = "FILE")]
+    asn_db: Vec<PathBuf>,
+
+    /// Countries for addresses whose log gives none, from a local file: a MaxMind DB
+    /// (GeoLite2-Country.mmdb or GeoLite2-City.mmdb, or ip-location-db's
+    /// geo-whois-asn-country.mmdb, CC0) or an ip-location-db country CSV. Repeatable.
+    #[arg(long = "geo-db", value_name = "FILE")]
+    geo_db: Vec<PathBuf>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
@@ -139,6 +161,8 @@ pub struct ScanOptions {
     pub config: Config,
     /// Sigma rules to run beside the detectors.
     pub rules: Option<Arc<RuleSet>>,
+    /// Fills AS numbers and countries the logs lack.
+    pub enrich: Option<Arc<Enricher>>,
 }
 
 /// Makes sightings of the events inside the time window, and runs the rules on the raw
@@ -146,6 +170,7 @@ pub struct ScanOptions {
 struct Prepare<'r> {
     sightings: Sightings,
     rules: Option<RuleRunner<'r>>,
+    enrich: Option<&'r Enricher>,
     since: Option<Timestamp>,
     until: Option<Timestamp>,
     outside: u64,
@@ -169,7 +194,16 @@ impl Batcher for Prepare<'_> {
             self.outside += 1;
             return;
         }
-        self.sightings.add(event);
+        // The event is copied (its strings are borrowed, so cheaply) only when there is
+        // something to fill.
+        match self.enrich.map(|enricher| enricher.lookup(event)) {
+            Some(fill) if !fill.is_empty() => {
+                let mut enriched = event.clone();
+                fill.apply(&mut enriched);
+                self.sightings.add(&enriched);
+            }
+            _ => self.sightings.add(event),
+        }
     }
 
     fn record(&mut self, record: &RawRecord<'_>) {
@@ -227,6 +261,7 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
     let make = || Prepare {
         sightings: Sightings::new(keys),
         rules: rules.map(|rules| RuleRunner::new(rules, options.since, options.until)),
+        enrich: options.enrich.as_deref().filter(|e| !e.is_empty()),
         since: options.since,
         until: options.until,
         outside: 0,
@@ -430,6 +465,48 @@ pub fn load_rules(
     Ok(Some(Arc::new(rules)))
 }
 
+/// Loads the databases `--asn-db` and `--geo-db` name (none: `None`), and unless `quiet`
+/// prints a line for each: what it is, how many ranges, how long it took, and the rows it
+/// skipped (then as a warning, on stderr).
+pub fn load_enricher(
+    asn: &[PathBuf],
+    geo: &[PathBuf],
+    quiet: bool,
+) -> anyhow::Result<Option<Arc<Enricher>>> {
+    if asn.is_empty() && geo.is_empty() {
+        return Ok(None);
+    }
+    let mut enricher = Enricher::new();
+    let note = |what: &str, report: &forewarn_enrich::LoadReport, started: Instant| {
+        if quiet {
+            return;
+        }
+        let line = format!(
+            "{what} database {} ({:.1} s)",
+            clean(&report.to_string()),
+            started.elapsed().as_secs_f64()
+        );
+        if report.skipped() > 0 {
+            eprintln!("forewarn: warning: {line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    for path in asn {
+        let started = Instant::now();
+        let (db, report) = AsnDb::open(path).context("--asn-db")?;
+        enricher.add_asn(db);
+        note("asn", &report, started);
+    }
+    for path in geo {
+        let started = Instant::now();
+        let (db, report) = CountryDb::open(path).context("--geo-db")?;
+        enricher.add_country(db);
+        note("country", &report, started);
+    }
+    Ok(Some(Arc::new(enricher)))
+}
+
 /// `sigma rules: 186 loaded, 10 not applicable, 3 unsupported (`forewarn rules check` ...)`.
 fn load_line(reports: &[LoadReport]) -> String {
     let count = |wanted: fn(&LoadStatus) -> bool| {
@@ -461,6 +538,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
     let rules = load_rules(&args.rules, args.mappings.as_deref(), args.quiet)?;
+    let enrich = load_enricher(&args.asn_db, &args.geo_db, args.quiet)?;
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let options = ScanOptions {
@@ -473,6 +551,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         save_state: args.save_state,
         config,
         rules,
+        enrich,
     };
     let scanned = scan(&args.inputs, &args.out, &options)?;
     if !args.quiet {
