@@ -110,7 +110,8 @@ pub struct ScanArgs {
 
     /// Countries for addresses whose log gives none, from a local file: a MaxMind DB
     /// (GeoLite2-Country.mmdb or GeoLite2-City.mmdb, or ip-location-db's
-    /// geo-whois-asn-country.mmdb, CC0) or an ip-location-db country CSV. Repeatable.
+    /// geo-whois-asn-country.mmdb, CC BY 4.0 by the NRO) or an ip-location-db country CSV.
+    /// Repeatable.
     #[arg(long = "geo-db", value_name = "FILE")]
     geo_db: Vec<PathBuf>,
 
