@@ -15,9 +15,15 @@
 //! operation's busiest server may try a dozen people over a month, a spray's that many in
 //! minutes.
 //!
+//! An address that failed at an account and then got in counts only where it got in through a
+//! recovery, or changed the account once in (forwarding, consent, recovery info, a factor),
+//! and the account has no sign-in from anywhere else all along: a dormant account taken from a
+//! data centre after failed guesses (Phosphorus' way into secondary mailboxes).
+//!
 //! Known false positives: a person trying a new VPN provider or a cloud desktop and mistyping
-//! there before ever signing in from it; two unrelated quiet operations in the same weeks
-//! become one campaign.
+//! there before ever signing in from it; a person who signs in once a month or less, over a
+//! VPN, forgets the password and resets it there; two unrelated quiet operations in the same
+//! weeks become one campaign.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -76,6 +82,9 @@ struct Attempt {
     /// The address got into the account (a session or a correct password) on a network the
     /// account never used.
     entered: bool,
+    /// Once in, it forwarded the mail, consented an app, or changed recovery info or a factor.
+    #[serde(default)]
+    changed: bool,
 }
 
 pub struct RelayAttempts {
@@ -97,6 +106,26 @@ impl RelayAttempts {
 }
 
 const TECHNIQUES: &[&str] = &["T1110", "T1583.003"];
+
+/// Whether `source` took `account` over — got in through a recovery, or got in and then
+/// changed it (`changed`: forwarding, consent, recovery info, a factor) — and no session of the
+/// account ever came from anywhere else: a dormant account, whose owner left no sign-ins to be
+/// told apart from.
+fn took_dormant(
+    state: &State,
+    stats: &crate::observation::SourceStats,
+    source: Symbol,
+    account: Symbol,
+    changed: bool,
+) -> bool {
+    stats
+        .reach
+        .get(&account)
+        .is_some_and(|r| r.session && (r.recovery_completed || changed))
+        && state
+            .baseline(account)
+            .is_none_or(|b| b.sources.iter().all(|&s| s == source))
+}
 const DAY_MS: i64 = 86_400_000;
 
 impl Detector for RelayAttempts {
@@ -105,6 +134,21 @@ impl Detector for RelayAttempts {
     }
 
     fn observe(&mut self, o: &Observation, state: &State) {
+        if super::persistence::persistence_techniques(o.kind).is_some() {
+            if let Some(attempt) =
+                o.source
+                    .and_then(|s| self.attempts.get_mut(&s))
+                    .and_then(|tried| {
+                        tried
+                            .iter_mut()
+                            .find(|(a, _)| *a == o.account)
+                            .map(|(_, attempt)| attempt)
+                    })
+            {
+                attempt.changed |= attempt.entered && o.outcome == Outcome::Success;
+            }
+            return;
+        }
         let (failed, entered) = match (o.kind, o.outcome) {
             (Kind::AuthPassword, Outcome::Failure) => {
                 (o.reason != Some(Reason::UnknownAccount), false)
@@ -145,6 +189,7 @@ impl Detector for RelayAttempts {
                         last_ms: o.time_ms,
                         evidence: o.raw,
                         entered: false,
+                        changed: false,
                     },
                 ));
                 tried.len() - 1
@@ -167,10 +212,16 @@ impl Detector for RelayAttempts {
                     return false;
                 };
                 // Accounts it failed at and never got into: a typo before one's own sign-in
-                // is followed by it.
+                // is followed by it. Or got into only through a recovery, where nobody else
+                // ever signed in: a dormant account (a secondary mailbox, an old one) has no
+                // owner's places to be a stranger to.
                 let failed = attempts
                     .iter()
-                    .filter(|(_, a)| a.failures > 0 && !a.entered)
+                    .filter(|(account, a)| {
+                        a.failures > 0
+                            && (!a.entered
+                                || took_dormant(state, stats, *source, *account, a.changed))
+                    })
                     .count();
                 let days: BTreeSet<i64> =
                     attempts.iter().map(|(_, a)| a.first_ms / DAY_MS).collect();
@@ -359,6 +410,53 @@ mod tests {
     }
 
     #[test]
+    fn a_dormant_account_reset_from_a_data_centre_after_failed_guesses_is_told() {
+        // Nobody signs in to Ivy's old mailbox all month; a server guesses twice, resets the
+        // password through recovery, and gets in.
+        let guess = failed_password(30.0, "ivy", "vps-1", HOSTING);
+        let step = |hour: f64, kind: Kind| Event::at(hour, kind, "ivy").like(&guess);
+        let mut seen = vec![
+            guess.clone(),
+            failed_password(30.05, "ivy", "vps-1", HOSTING),
+            step(30.1, Kind::RecoveryCodeVerify),
+            step(30.15, Kind::RecoveryReset),
+            step(30.16, Kind::SessionStart),
+        ];
+        let (verdicts, state) = run_with_state(detector(), &events(&seen));
+        assert_eq!(flagged_sources(&verdicts, &state), ["vps-1"]);
+        // Without the recovery (a typo, then the right password) it is the owner's own try…
+        seen.retain(|e| !matches!(e.kind, Kind::RecoveryCodeVerify | Kind::RecoveryReset));
+        assert!(run(detector(), &events(&seen)).is_empty());
+        // …unless, once in, it forwards the mail out.
+        seen.push(step(30.3, Kind::MailboxRuleCreate));
+        let (verdicts, state) = run_with_state(detector(), &events(&seen));
+        assert_eq!(flagged_sources(&verdicts, &state), ["vps-1"]);
+        // And where the account signs in from elsewhere too, it has an owner to be a stranger
+        // to: the reset there is the recovery detectors' to weigh, not a dormant account's.
+        let mut owned = vec![home_session(1.0, "ivy")];
+        owned.extend([
+            failed_password(30.0, "ivy", "cloud-desktop", HOSTING),
+            Event::at(30.15, Kind::RecoveryReset, "ivy").like(&failed_password(
+                0.0,
+                "ivy",
+                "cloud-desktop",
+                HOSTING,
+            )),
+            Event::at(30.16, Kind::SessionStart, "ivy").like(&failed_password(
+                0.0,
+                "ivy",
+                "cloud-desktop",
+                HOSTING,
+            )),
+        ]);
+        let (verdicts, state) = run_with_state(detector(), &events(&owned));
+        assert!(
+            flagged_sources(&verdicts, &state).is_empty(),
+            "{verdicts:?}"
+        );
+    }
+
+    #[test]
     fn loud_addresses_are_left_to_the_volume_detectors() {
         let mut seen: Vec<Event> = (0..12)
             .map(|i| {
@@ -411,6 +509,7 @@ mod tests {
                     last_ms: 20,
                     evidence: RawRef::default(),
                     entered: true,
+                    changed: true,
                 },
             )],
         );
