@@ -172,6 +172,48 @@ fn a_missing_input_fails_the_run_but_the_rest_is_scanned() {
     assert!(out.join("campaigns.json").exists());
 }
 
+#[test]
+fn inputs_that_overlap_in_time_are_said_to_be_read_out_of_order() {
+    // Two servers' logs of the same day, each in time order: the second is read after the
+    // first, hours behind it.
+    let dir = tempfile::tempdir().unwrap();
+    let server = |name: &str, ip: &str| {
+        let path = dir.path().join(name);
+        let lines: Vec<String> = (0..12)
+            .map(|hour| {
+                line(
+                    &format!("2019-08-14T{hour:02}:00:00Z"),
+                    "session.start",
+                    "success",
+                    "ana@example.com",
+                    true,
+                    ip,
+                )
+            })
+            .collect();
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        path
+    };
+    let first = server("a.jsonl", "198.51.100.7");
+    let second = server("b.jsonl", "198.51.100.8");
+    let out = dir.path().join("results");
+    let paths = [first.to_str().unwrap(), second.to_str().unwrap()];
+    let run = scan(&[paths[0], paths[1], "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{run:?}");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    // The second file's first ten hours are more than an hour behind the first's last event.
+    assert!(
+        stderr.contains("10 events came more than [engine] lateness_seconds"),
+        "{stderr}"
+    );
+    // In time order, nothing is said.
+    let run = scan(&[paths[0], "--out", out.to_str().unwrap()]);
+    assert!(
+        !String::from_utf8_lossy(&run.stderr).contains("lateness"),
+        "{run:?}"
+    );
+}
+
 fn scan(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_forewarn"))
         .arg("scan")

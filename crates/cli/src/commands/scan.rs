@@ -568,6 +568,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             thousands(rejected)
         );
         print_rejected(&scanned.summary);
+        print_late(&scanned, options.config.engine.lateness_seconds);
         println!();
         print_campaigns(&scanned);
         print_top_findings(&scanned);
@@ -580,6 +581,23 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Events that came later than `[engine] lateness_seconds` allows were used out of time
+/// order: what a person should know, since findings that depend on order (what an account
+/// had seen before) may differ from a scan of the same events in order.
+fn print_late(scanned: &Scanned, lateness_seconds: u32) {
+    let late = scanned.state.late;
+    if late == 0 {
+        return;
+    }
+    eprintln!(
+        "forewarn: warning: {} events came more than [engine] lateness_seconds ({} s) after \
+         later ones and were used out of time order; inputs that cover the same time are read \
+         one after another: merge them by time before scanning, or raise lateness_seconds",
+        thousands(late),
+        lateness_seconds
+    );
 }
 
 pub fn print_campaigns(scanned: &Scanned) {
