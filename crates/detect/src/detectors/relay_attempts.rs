@@ -15,10 +15,11 @@
 //! operation's busiest server may try a dozen people over a month, a spray's that many in
 //! minutes.
 //!
-//! An address that failed at an account and then got in counts only where it got in through a
-//! recovery, or changed the account once in (forwarding, consent, recovery info, a factor),
-//! and the account has no sign-in from anywhere else all along: a dormant account taken from a
-//! data centre after failed guesses (Phosphorus' way into secondary mailboxes).
+//! An address that failed at an account and then got in counts only where it took the account
+//! over: it changed the account once in (forwarding, consent, recovery info, a factor), or got
+//! in through a recovery where the account has no sign-in from anywhere else all along — a
+//! dormant account taken from a data centre after failed guesses (Phosphorus' way into
+//! secondary mailboxes). A typo and then one's own sign-in is neither.
 //!
 //! Known false positives: a person trying a new VPN provider or a cloud desktop and mistyping
 //! there before ever signing in from it; a person who signs in once a month or less, over a
@@ -106,27 +107,28 @@ impl RelayAttempts {
 }
 
 const TECHNIQUES: &[&str] = &["T1110", "T1583.003"];
+const DAY_MS: i64 = 86_400_000;
 
-/// Whether `source` took `account` over — got in through a recovery, or got in and then
-/// changed it (`changed`: forwarding, consent, recovery info, a factor) — and no session of the
-/// account ever came from anywhere else: a dormant account, whose owner left no sign-ins to be
-/// told apart from.
-fn took_dormant(
+/// Whether `source`, having failed at `account`, took it over rather than signed in after a
+/// typo: once in, it changed the account (`changed`: forwarding, consent, recovery info, a
+/// factor), or it got in through a recovery where no session of the account ever came from
+/// anywhere else (a dormant account, whose owner left no sign-ins to be told apart from).
+fn took_over(
     state: &State,
     stats: &crate::observation::SourceStats,
     source: Symbol,
     account: Symbol,
     changed: bool,
 ) -> bool {
-    stats
-        .reach
-        .get(&account)
-        .is_some_and(|r| r.session && (r.recovery_completed || changed))
-        && state
-            .baseline(account)
-            .is_none_or(|b| b.sources.iter().all(|&s| s == source))
+    let Some(reach) = stats.reach.get(&account).filter(|r| r.session) else {
+        return false;
+    };
+    changed
+        || (reach.recovery_completed
+            && state
+                .baseline(account)
+                .is_none_or(|b| b.sources.iter().all(|&s| s == source)))
 }
-const DAY_MS: i64 = 86_400_000;
 
 impl Detector for RelayAttempts {
     fn name(&self) -> &'static str {
@@ -212,15 +214,14 @@ impl Detector for RelayAttempts {
                     return false;
                 };
                 // Accounts it failed at and never got into: a typo before one's own sign-in
-                // is followed by it. Or got into only through a recovery, where nobody else
-                // ever signed in: a dormant account (a secondary mailbox, an old one) has no
-                // owner's places to be a stranger to.
+                // is followed by it. Or took over: changed once in, or got in through a
+                // recovery where nobody else ever signed in (a dormant account — a secondary
+                // mailbox, an old one — has no owner's places to be a stranger to).
                 let failed = attempts
                     .iter()
                     .filter(|(account, a)| {
                         a.failures > 0
-                            && (!a.entered
-                                || took_dormant(state, stats, *source, *account, a.changed))
+                            && (!a.entered || took_over(state, stats, *source, *account, a.changed))
                     })
                     .count();
                 let days: BTreeSet<i64> =
@@ -410,7 +411,7 @@ mod tests {
     }
 
     #[test]
-    fn a_dormant_account_reset_from_a_data_centre_after_failed_guesses_is_told() {
+    fn an_account_taken_over_from_a_data_centre_after_failed_guesses_is_told() {
         // Nobody signs in to Ivy's old mailbox all month; a server guesses twice, resets the
         // password through recovery, and gets in.
         let guess = failed_password(30.0, "ivy", "vps-1", HOSTING);
@@ -431,8 +432,8 @@ mod tests {
         seen.push(step(30.3, Kind::MailboxRuleCreate));
         let (verdicts, state) = run_with_state(detector(), &events(&seen));
         assert_eq!(flagged_sources(&verdicts, &state), ["vps-1"]);
-        // And where the account signs in from elsewhere too, it has an owner to be a stranger
-        // to: the reset there is the recovery detectors' to weigh, not a dormant account's.
+        // Where the account signs in from elsewhere too, a reset there is the recovery
+        // detectors' to weigh (a person who forgot the password, on a cloud desktop)…
         let mut owned = vec![home_session(1.0, "ivy")];
         owned.extend([
             failed_password(30.0, "ivy", "cloud-desktop", HOSTING),
@@ -454,6 +455,17 @@ mod tests {
             flagged_sources(&verdicts, &state).is_empty(),
             "{verdicts:?}"
         );
+        // There, only what it does once in tells: forwarding her mail out.
+        owned.push(
+            Event::at(30.3, Kind::MailboxRuleCreate, "ivy").like(&failed_password(
+                0.0,
+                "ivy",
+                "cloud-desktop",
+                HOSTING,
+            )),
+        );
+        let (verdicts, state) = run_with_state(detector(), &events(&owned));
+        assert_eq!(flagged_sources(&verdicts, &state), ["cloud-desktop"]);
     }
 
     #[test]
