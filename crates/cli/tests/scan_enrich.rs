@@ -18,25 +18,10 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// `../shared/samples/geo` beside the checkout (or `$FOREWARN_SAMPLES`). CI always has it; a
-/// developer machine without it skips the tests that need it, and CI fails.
+/// The shared samples' geo databases, when they are beside the checkout (see
+/// `forewarn_testkit`).
 fn geo() -> Option<PathBuf> {
-    let dir = std::env::var_os("FOREWARN_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        })
-        .join("geo");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "samples not found at {}: CI must run beside ../shared",
-        dir.display()
-    );
-    eprintln!("samples not found at {}: test skipped", dir.display());
-    None
+    forewarn_testkit::sample("geo")
 }
 
 fn path(p: &Path) -> &str {
@@ -125,16 +110,22 @@ fn an_auth0_tenant_gets_the_campaigns_networks_from_the_asn_table() {
     );
 }
 
-#[test]
-fn a_missing_or_wrong_database_is_a_usage_error_naming_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("events.jsonl");
+/// An input of one lookup from 1.0.0.7, an address of AS13335 in the sample table.
+fn one_lookup(dir: &Path) -> PathBuf {
+    let input = dir.join("events.jsonl");
     std::fs::write(
         &input,
         r#"{"time":"2019-08-14T08:00:00Z","event":"account.lookup","outcome":"success","account":"ana@example.com","ip":"1.0.0.7"}
 "#,
     )
     .unwrap();
+    input
+}
+
+#[test]
+fn a_missing_or_wrong_database_is_a_usage_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = one_lookup(dir.path());
     let out = dir.path().join("out");
     let missing = dir.path().join("nowhere/asn-ipv4.csv");
     let run = forewarn(&[
@@ -173,13 +164,7 @@ fn a_missing_or_wrong_database_is_a_usage_error_naming_the_file() {
 #[test]
 fn a_database_with_bad_rows_warns_and_the_good_rows_still_fill_events() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("events.jsonl");
-    std::fs::write(
-        &input,
-        r#"{"time":"2019-08-14T08:00:00Z","event":"account.lookup","outcome":"success","account":"ana@example.com","ip":"1.0.0.7"}
-"#,
-    )
-    .unwrap();
+    let input = one_lookup(dir.path());
     let table = dir.path().join("asn.csv");
     std::fs::write(
         &table,

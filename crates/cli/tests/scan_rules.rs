@@ -26,25 +26,10 @@ fn data(name: &str) -> String {
         .to_string()
 }
 
-/// `../shared/samples` beside the checkout (or `$FOREWARN_SAMPLES`). CI always has it; a
-/// developer machine without it skips the tests that need SigmaHQ's rules, and CI fails.
+/// SigmaHQ's rules in the shared samples, when they are beside the checkout (see
+/// `forewarn_testkit`).
 fn sigmahq_rules() -> Option<String> {
-    let dir = std::env::var_os("FOREWARN_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        })
-        .join("sigma/rules");
-    if dir.is_dir() {
-        return Some(dir.display().to_string());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "samples not found at {}: CI must run beside ../shared",
-        dir.display()
-    );
-    eprintln!("samples not found at {}: test skipped", dir.display());
-    None
+    forewarn_testkit::sample("sigma/rules").map(|dir| dir.display().to_string())
 }
 
 fn path(p: &Path) -> String {

@@ -10,7 +10,7 @@
 //! are beside the checkout (always in CI); without them, [`GAPS_UNENRICHED`] says which bars
 //! are missed and why. A gap that closes fails the test too, so that the list only shrinks.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use forewarn_detect::{Config, Engine, Stage};
 use forewarn_enrich::{AsnDb, CountryDb, Enricher};
@@ -55,28 +55,11 @@ const GAPS_UNENRICHED: &[(&str, Bar, &str)] = &[
     ),
 ];
 
-/// The ASN and country databases of the shared samples (`$FOREWARN_SAMPLES`, or
-/// `../shared/samples` beside the checkout), as `scan --asn-db --geo-db` would load them. CI
-/// always has them; elsewhere, without them, the formats are scanned as their logs are.
+/// The ASN and country databases of the shared samples, as `scan --asn-db --geo-db` would load
+/// them. CI always has them; elsewhere, without them, the formats are scanned as their logs
+/// are.
 fn sample_databases() -> Option<Enricher> {
-    let samples = std::env::var_os("FOREWARN_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        });
-    let geo = samples.join("geo");
-    if !geo.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "samples not found at {}: CI must run beside ../shared",
-            samples.display()
-        );
-        eprintln!(
-            "no ASN database at {}: formats scanned unenriched",
-            geo.display()
-        );
-        return None;
-    }
+    let geo = forewarn_testkit::sample("geo")?;
     let mut enricher = Enricher::new();
     for file in ["asn/asn-ipv4.csv", "asn/asn-ipv6.csv"] {
         enricher.add_asn(AsnDb::open(&geo.join(file)).unwrap().0);

@@ -20,18 +20,8 @@ use forewarn_model::{AuthEvent, Kind, Outcome, Timestamp};
 const ADDRESSES: usize = 10_000;
 
 fn geo() -> PathBuf {
-    let dir = std::env::var_os("FOREWARN_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        })
-        .join("geo");
-    assert!(
-        dir.is_dir(),
-        "the bench needs the ip-location-db files at {} (set FOREWARN_SAMPLES)",
-        dir.display()
-    );
-    dir
+    forewarn_testkit::sample("geo")
+        .expect("the bench needs the ip-location-db files (set FOREWARN_SAMPLES)")
 }
 
 struct Rng(u64);

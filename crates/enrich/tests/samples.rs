@@ -7,24 +7,9 @@ use std::path::{Path, PathBuf};
 use forewarn_enrich::{AsnDb, CountryDb, Enricher};
 use forewarn_sim::networks::{Prefix, NETWORKS};
 
-/// `../shared/samples` beside the checkout (or `$FOREWARN_SAMPLES`). CI always has it; a
-/// developer machine without it skips these tests with a notice, and CI fails.
+/// The shared samples' folder, when it is beside the checkout (see `forewarn_testkit`).
 fn samples_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("FOREWARN_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        });
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "samples not found at {}: CI must run beside ../shared",
-        dir.display()
-    );
-    eprintln!("samples not found at {}: skipped", dir.display());
-    None
+    forewarn_testkit::sample("")
 }
 
 fn ip(text: &str) -> IpAddr {

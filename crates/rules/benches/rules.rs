@@ -15,11 +15,7 @@ use forewarn_rules::{Correlator, Mappings, RuleSet, Scratch};
 use forewarn_sim::simulate::{simulate, SimConfig};
 
 fn samples() -> PathBuf {
-    std::env::var_os("FOREWARN_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        })
+    forewarn_testkit::samples_dir()
 }
 
 fn sigmahq() -> RuleSet {

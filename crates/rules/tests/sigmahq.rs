@@ -10,27 +10,9 @@ use std::sync::OnceLock;
 use forewarn_formats::Format;
 use forewarn_rules::{LoadReport, LoadStatus, Mappings, RuleSet};
 
-/// `../shared/samples` beside the checkout (or `$FOREWARN_SAMPLES`). CI always has it; a
-/// developer machine without it skips these tests with a notice, and CI fails.
+/// The shared samples' folder, when SigmaHQ's rules are in it (see `forewarn_testkit`).
 fn samples_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("FOREWARN_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        });
-    if dir.join("sigma/rules").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "samples not found at {}: CI must run beside ../shared",
-        dir.display()
-    );
-    eprintln!(
-        "samples not found at {}: SigmaHQ tests skipped",
-        dir.display()
-    );
-    None
+    forewarn_testkit::sample("sigma/rules").map(|_| forewarn_testkit::samples_dir())
 }
 
 fn sigmahq() -> Option<&'static (RuleSet, Vec<LoadReport>)> {
