@@ -139,11 +139,15 @@ impl Detector for Stuffing {
                 }
                 let run = &members[start..end];
                 if run.len() >= p.min_sources {
-                    runs.push((
-                        run[0].0,
-                        run[run.len() - 1].0,
-                        run.iter().map(|m| m.1).collect(),
-                    ));
+                    // The run lasts until its sources' last tries: a proxy exit comes back
+                    // for more through a slow run, days after its first.
+                    let last = run
+                        .iter()
+                        .filter_map(|&(_, source)| state.source(source))
+                        .map(|stats| stats.last_ms)
+                        .max()
+                        .unwrap_or(run[run.len() - 1].0);
+                    runs.push((run[0].0, last, run.iter().map(|m| m.1).collect()));
                 }
                 start = end;
             }
@@ -194,5 +198,40 @@ impl Detector for Stuffing {
         }
         verdicts.sort_by_key(|v| (v.first_ms, v.group));
         verdicts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use forewarn_model::Kind;
+
+    use super::super::tests::{events, run_with_state, Event};
+    use super::*;
+
+    /// Proxy `n` of a run tries `account` with the tool's client.
+    fn try_from(hour: f64, n: usize, account: &str) -> Event {
+        Event::at(hour, Kind::AuthPassword, account)
+            .from(&format!("proxy-{n}"), "BR", 28573)
+            .on(&format!("d-{n}"), "okhttp/3.12.1")
+            .failed()
+    }
+
+    #[test]
+    fn a_slow_runs_proxies_coming_back_days_later_are_still_the_run() {
+        // Ten exits each try one credential in the first hours, then come back for another
+        // five days later, when no new exit joins any more.
+        let mut seen: Vec<Event> = (0..10)
+            .map(|n| try_from(1.0 + n as f64, n, &format!("first{n}")))
+            .collect();
+        seen.extend((0..10).map(|n| try_from(120.0 + n as f64, n, &format!("later{n}"))));
+        let (verdicts, state) = run_with_state(Stuffing::new(Params::default()), &events(&seen));
+        assert_eq!(verdicts.len(), 10, "{verdicts:?}");
+        for n in 0..10 {
+            let later = state.accounts.get(&format!("later{n}")).unwrap();
+            assert!(
+                verdicts.iter().any(|v| v.accounts.contains(&later)),
+                "later{n} is the run's: {verdicts:?}"
+            );
+        }
     }
 }
