@@ -140,13 +140,17 @@ impl Detector for Stuffing {
                 let run = &members[start..end];
                 if run.len() >= p.min_sources {
                     // The run lasts until its sources' last tries: a proxy exit comes back
-                    // for more through a slow run, days after its first.
+                    // for more through a slow run, days after its first. (Not its last
+                    // event: an exit is often someone's home, who signs in there later.)
                     let last = run
                         .iter()
                         .filter_map(|&(_, source)| state.source(source))
-                        .map(|stats| stats.last_ms)
+                        .flat_map(|stats| stats.reach.values())
+                        .filter(|r| r.failures > 0 || !r.session)
+                        .map(|r| r.last_ms)
                         .max()
-                        .unwrap_or(run[run.len() - 1].0);
+                        .unwrap_or(0)
+                        .max(run[run.len() - 1].0);
                     runs.push((run[0].0, last, run.iter().map(|m| m.1).collect()));
                 }
                 start = end;
