@@ -140,13 +140,15 @@ impl Detector for Stuffing {
                 let run = &members[start..end];
                 if run.len() >= p.min_sources {
                     // The run lasts until its sources' last tries: a proxy exit comes back
-                    // for more through a slow run, days after its first. (Not its last
-                    // event: an exit is often someone's home, who signs in there later.)
+                    // for more through a slow run, days after its first. A try is an account
+                    // the exit never got a session of: an exit is often someone's home, and
+                    // the household signing in there later (after a typo or not) is not the
+                    // run going on.
                     let last = run
                         .iter()
                         .filter_map(|&(_, source)| state.source(source))
                         .flat_map(|stats| stats.reach.values())
-                        .filter(|r| r.failures > 0 || !r.session)
+                        .filter(|r| !r.session)
                         .map(|r| r.last_ms)
                         .max()
                         .unwrap_or(0)
