@@ -66,6 +66,16 @@ pub struct Stuffing {
     params: Params,
 }
 
+/// Sources of one client (or, grouped, of the clients an operation rotates) trying
+/// credentials with no pause of days between new ones.
+struct Run {
+    first_ms: i64,
+    /// The last try of any of its sources.
+    last_ms: i64,
+    sources: Vec<Symbol>,
+    clients: Vec<Option<Symbol>>,
+}
+
 impl Stuffing {
     /// Its name in verdicts: a campaign it flagged works through a proxy pool.
     pub const NAME: &'static str = "credential_stuffing";
@@ -126,10 +136,10 @@ impl Detector for Stuffing {
             }
         }
         let max_gap_ms = i64::from(p.max_gap_hours) * 3_600_000;
-        let mut runs: Vec<(i64, i64, Vec<Symbol>)> = Vec::new();
+        let mut runs: Vec<Run> = Vec::new();
         let mut agents: Vec<_> = by_agent.into_iter().collect();
         agents.sort_unstable_by_key(|(agent, _)| *agent);
-        for (_, mut members) in agents {
+        for (agent, mut members) in agents {
             members.sort_unstable();
             // Split where the tool went quiet for days: separate runs, maybe separate actors.
             let mut start = 0;
@@ -153,32 +163,40 @@ impl Detector for Stuffing {
                         .max()
                         .unwrap_or(0)
                         .max(run[run.len() - 1].0);
-                    runs.push((run[0].0, last, run.iter().map(|m| m.1).collect()));
+                    runs.push(Run {
+                        first_ms: run[0].0,
+                        last_ms: last,
+                        sources: run.iter().map(|m| m.1).collect(),
+                        clients: vec![agent],
+                    });
                 }
                 start = end;
             }
         }
         // Runs of different clients at the same time are one operation rotating its tools.
-        runs.sort_unstable_by_key(|r| r.0);
-        let mut groups: Vec<(i64, i64, Vec<Symbol>)> = Vec::new();
-        for (first, last, members) in runs {
+        runs.sort_unstable_by_key(|r| r.first_ms);
+        let mut groups: Vec<Run> = Vec::new();
+        for run in runs {
             match groups.last_mut() {
-                Some(group) if first <= group.1 => {
-                    group.1 = group.1.max(last);
-                    group.2.extend(members);
+                Some(group) if run.first_ms <= group.last_ms => {
+                    group.last_ms = group.last_ms.max(run.last_ms);
+                    group.sources.extend(run.sources);
+                    group.clients.extend(run.clients);
                 }
-                _ => groups.push((first, last, members)),
+                _ => groups.push(run),
             }
         }
         // A proxy exit is often someone's home: what it did outside the run is not the run's.
         // Each verdict stands for the accounts its source tried during the run (from the
-        // run's first source to its last, give or take a gap) and the identifiers that name
-        // no account.
+        // run's first source to its last, give or take a gap) with the run's clients, and the
+        // identifiers that name no account: the household signing in there during a long run,
+        // with its own browser, is not the run's.
         let mut verdicts = Vec::new();
         let mut flagged = std::collections::HashSet::new();
-        for (number, (first, last, members)) in groups.into_iter().enumerate() {
-            let during = |ms: i64| first - max_gap_ms <= ms && ms <= last + max_gap_ms;
-            for source in members {
+        for (number, run) in groups.into_iter().enumerate() {
+            let during =
+                |ms: i64| run.first_ms - max_gap_ms <= ms && ms <= run.last_ms + max_gap_ms;
+            for source in run.sources {
                 if !flagged.insert(source) {
                     continue;
                 }
@@ -193,7 +211,9 @@ impl Detector for Stuffing {
                 verdict.accounts = stats
                     .reach
                     .iter()
-                    .filter(|(_, r)| during(r.first_ms))
+                    .filter(|(_, r)| {
+                        during(r.first_ms) && (r.agent.is_none() || run.clients.contains(&r.agent))
+                    })
                     .map(|(&a, _)| a)
                     .chain(stats.nonexistent.iter().copied())
                     .collect();
@@ -220,6 +240,27 @@ mod tests {
             .from(&format!("proxy-{n}"), "BR", 28573)
             .on(&format!("d-{n}"), "okhttp/3.12.1")
             .failed()
+    }
+
+    #[test]
+    fn a_household_signing_in_at_an_exit_during_the_run_is_not_the_runs() {
+        let mut seen: Vec<Event> = (0..10)
+            .map(|n| try_from(1.0 + n as f64, n, &format!("listed{n}")))
+            .collect();
+        // Exit 3 is somebody's home: she signs in there with her own browser mid-run.
+        seen.push(
+            Event::at(4.5, Kind::SessionStart, "isla")
+                .from("proxy-3", "BR", 28573)
+                .on("d-isla", "Firefox/68.0"),
+        );
+        seen.sort_by(|a, b| a.hour.total_cmp(&b.hour));
+        let (verdicts, state) = run_with_state(Stuffing::new(Params::default()), &events(&seen));
+        assert_eq!(verdicts.len(), 10, "{verdicts:?}");
+        let isla = state.accounts.get("isla").unwrap();
+        assert!(
+            verdicts.iter().all(|v| !v.accounts.contains(&isla)),
+            "{verdicts:?}"
+        );
     }
 
     #[test]
