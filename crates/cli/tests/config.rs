@@ -1,13 +1,7 @@
 //! `forewarn config` and `--config` end to end.
 
-use std::process::{Command, Output};
-
-fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+use common::forewarn;
 
 #[test]
 fn the_printed_default_checks_as_valid() {

@@ -1,14 +1,9 @@
 //! `forewarn rules check` and `forewarn rules test` end to end: the real binary on rule files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::forewarn;
 
-fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use std::path::{Path, PathBuf};
 
 fn example_rules() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../rules/tests/data/rules")

@@ -2,21 +2,12 @@
 //! no AS number or country) scanned without and with the ip-location-db files of the shared
 //! samples.
 
+mod common;
+use common::{forewarn, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// The shared samples' geo databases, when they are beside the checkout (see
 /// `forewarn_testkit`).

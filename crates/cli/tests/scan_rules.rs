@@ -6,17 +6,13 @@
 //! one out; an honest person locks herself out; an administrator changes a policy rule and
 //! creates an API token (event types forewarn's decoder skips).
 
+mod common;
+use common::forewarn;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn data(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,17 +1,7 @@
 //! `forewarn simulate`, `eval` and `demo` end to end: the real binary on a temporary folder.
 
-use std::process::{Command, Output};
-
-fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{forewarn, text};
 
 #[test]
 fn simulates_vendor_formats_that_decode_cleanly() {
