@@ -118,17 +118,20 @@ fn a_missing_or_wrong_database_is_a_usage_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let input = one_lookup(dir.path());
     let out = dir.path().join("out");
-    let missing = dir.path().join("nowhere/asn-ipv4.csv");
-    let run = forewarn(&[
-        "scan",
-        path(&input),
-        "--out",
-        path(&out),
-        "--asn-db",
-        path(&missing),
-    ]);
-    assert_eq!(run.status.code(), Some(2), "{run:?}");
-    let stderr = text(&run.stderr);
+    // A usage error (exit 2); what it said.
+    let refused = |flag: &str, database: &Path| {
+        let run = forewarn(&[
+            "scan",
+            path(&input),
+            "--out",
+            path(&out),
+            flag,
+            path(database),
+        ]);
+        assert_eq!(run.status.code(), Some(2), "{run:?}");
+        text(&run.stderr)
+    };
+    let stderr = refused("--asn-db", &dir.path().join("nowhere/asn-ipv4.csv"));
     assert!(
         stderr.contains("--asn-db") && stderr.contains("nowhere/asn-ipv4.csv"),
         "{stderr}"
@@ -136,16 +139,7 @@ fn a_missing_or_wrong_database_is_a_usage_error_naming_the_file() {
 
     let gzipped = dir.path().join("asn-ipv4.csv.gz");
     std::fs::write(&gzipped, b"\x1f\x8b\x08\x00\x00").unwrap();
-    let run = forewarn(&[
-        "scan",
-        path(&input),
-        "--out",
-        path(&out),
-        "--geo-db",
-        path(&gzipped),
-    ]);
-    assert_eq!(run.status.code(), Some(2), "{run:?}");
-    let stderr = text(&run.stderr);
+    let stderr = refused("--geo-db", &gzipped);
     assert!(
         stderr.contains("asn-ipv4.csv.gz") && stderr.contains("gzip-compressed"),
         "{stderr}"
