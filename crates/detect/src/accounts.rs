@@ -17,8 +17,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use forewarn_model::Kind;
+
 use crate::campaigns::{Campaign, Stage};
+use crate::detectors::stuffing::Stuffing;
 use crate::detectors::{Subject, Verdict};
+use crate::engine::State;
 use crate::intern::Symbol;
 
 /// A flagged account: one line of `accounts.jsonl`.
@@ -89,8 +93,19 @@ pub fn takeovers(verdicts: &[Verdict]) -> Vec<(Symbol, Symbol)> {
 
 /// Gives campaigns the account verdicts that are theirs (see the module doc): the account's
 /// stage becomes compromised, the campaign takes the detector and its techniques.
-pub fn attach(campaigns: &mut [Campaign], verdicts: &[Verdict]) {
+pub fn attach(campaigns: &mut [Campaign], verdicts: &[Verdict], state: &State) {
     let strong = corroborated_accounts(verdicts);
+    // A second factor passed at the first prompt is the owner's (or a phishing kit's that
+    // relays it); a credential-stuffing run has passwords only.
+    let passed_a_factor = |verdict: &Verdict| match verdict.subject {
+        Subject::Account {
+            source: Some(source),
+            ..
+        } => state.source(source).is_some_and(|stats| {
+            stats.kinds & (1 << Kind::AuthMfa as u32) != 0 && stats.mfa_failures == 0
+        }),
+        _ => false,
+    };
     for campaign in campaigns.iter_mut() {
         let mut taken: Vec<&Verdict> = Vec::new();
         for verdict in verdicts {
@@ -104,14 +119,22 @@ pub fn attach(campaigns: &mut [Campaign], verdicts: &[Verdict]) {
         }
         // A takeover from elsewhere is the campaign's only when the campaign went for the
         // account: having looked it up is not enough (an honest owner with a new phone, one
-        // of 2,700 people Phosphorus identified, is not one of the 241 it attacked).
+        // of 2,700 people Phosphorus identified, is not one of the 241 it attacked). Nor when
+        // it passed a second factor a stuffing run could not have: at 200,000 accounts a
+        // 10-day run tried an owner who, days later, set up a new phone abroad.
+        let passwords_only = campaign.detectors.contains(Stuffing::NAME);
         for (account, found) in &strong {
             if campaign
                 .accounts
                 .get(account)
                 .is_some_and(|r| r.0 >= Stage::Attacked)
             {
-                taken.extend(found.iter().copied());
+                taken.extend(
+                    found
+                        .iter()
+                        .copied()
+                        .filter(|v| !(passwords_only && passed_a_factor(v))),
+                );
             }
         }
         taken.sort_by_key(|v| *v as *const Verdict);

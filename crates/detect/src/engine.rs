@@ -593,7 +593,7 @@ impl Engine {
             verdicts.extend(detector.verdicts(&self.state));
         }
         let mut campaigns = campaigns::build(&self, &verdicts);
-        crate::accounts::attach(&mut campaigns, &verdicts);
+        crate::accounts::attach(&mut campaigns, &verdicts, &self.state);
         let latest = self.reorder.max_seen.max(0);
         let rules = self.rules.take().map(|stage| {
             let mut outcome = stage.finish(latest);

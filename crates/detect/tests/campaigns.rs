@@ -135,6 +135,74 @@ fn a_proxy_that_is_someones_home_gives_the_run_only_the_runs_tries() {
     assert!(!run.has_account("household@example.com"), "{run:?}");
 }
 
+/// A credential-stuffing run tries an honest account among its list; days later the owner
+/// sets up a new phone over a VPN, passes her own second factor and enrols the new one — the
+/// look-alike of a takeover. A run with passwords only could not have passed that factor: at
+/// 200,000 accounts a 10-day run was given such an owner as its eleventh takeover.
+#[test]
+fn a_takeover_that_passed_the_owners_second_factor_is_not_a_stuffing_runs() {
+    let mut log = Log::new();
+    log.honest_crowd();
+    for proxy in 0..12 {
+        let ip = format!("203.0.113.{}", 100 + proxy);
+        for attempt in 0..2 {
+            let tool = ["python-requests/2.22", "okhttp/3.12"][attempt];
+            let account = if proxy == 3 && attempt == 0 {
+                "person5@example.com".to_owned()
+            } else {
+                format!("listed{}@example.com", proxy * 2 + attempt)
+            };
+            let at = 5 * DAY_MS + (proxy as i64 * 2 + attempt as i64) * 10 * 60_000;
+            log.add(
+                at,
+                Kind::AuthPassword,
+                Outcome::Failure,
+                &account,
+                &ip,
+                7922,
+                tool,
+            )
+            .reason = Some(Reason::BadPassword);
+        }
+    }
+    let at = 9 * DAY_MS;
+    for (i, (kind, outcome)) in [
+        (Kind::AuthPassword, Outcome::Success),
+        (Kind::AuthMfa, Outcome::Success),
+        (Kind::SessionStart, Outcome::Success),
+        (Kind::AccountMfaChange, Outcome::Success),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let event = log.add(
+            at + i as i64 * 60_000,
+            kind,
+            outcome,
+            "person5@example.com",
+            VPN_EXIT,
+            9009,
+            "Mozilla/5.0 (Linux; Android 9; Pixel 3)",
+        );
+        event.country = Some(Country::new("IN").unwrap());
+        event.device_id = Some("d-new-phone".into());
+    }
+
+    let found = log.scan(Config::default());
+    let run = found
+        .iter()
+        .find(|c| c.has_account("listed0@example.com"))
+        .expect("the run is found");
+    assert_eq!(
+        run.accounts
+            .iter()
+            .find(|(a, _)| a == "person5@example.com")
+            .map(|(_, stage)| *stage),
+        Some(Stage::Attacked),
+        "{found:?}"
+    );
+}
+
 /// One operation works from many servers, each attacking its own few accounts with a browser
 /// picked from the same three builds per target (Phosphorus without lookups to tie them: at
 /// 200,000 accounts in Okta's format it came out as twenty-five campaigns). Servers that share
