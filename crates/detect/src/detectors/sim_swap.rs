@@ -347,6 +347,15 @@ impl Detector for SimSwap {
         verdicts
     }
 
+    /// Forgets the password changes by strangers that led to no lock-out within the
+    /// retention (a person changing the password from a café): the SMS attempts stay, as
+    /// their verdicts are judged in hindsight.
+    fn expire(&mut self, before_ms: i64) {
+        self.attempts.retain(|_, a| {
+            a.last_ms >= before_ms || a.replaced_password.is_none() || a.completed()
+        });
+    }
+
     crate::saved::saved_fields!(; attempts);
 }
 
@@ -468,6 +477,35 @@ mod tests {
             (130.0, Kind::AccountMfaChange),
         ])
         .is_empty());
+    }
+
+    #[test]
+    fn password_changes_that_locked_nobody_out_are_forgotten_after_the_retention() {
+        let attempt = |replaced: bool, completed: bool, codes: bool| Attempt {
+            first_ms: 0,
+            last_ms: 10,
+            judged: true,
+            device: None,
+            agent: None,
+            failed_codes: u32::from(codes),
+            verified: None,
+            changed: false,
+            replaced_password: replaced.then_some(0),
+            then_recovery: completed,
+            then_factor: completed,
+            by_reset: false,
+            evidence: Vec::new(),
+        };
+        let mut swaps = SimSwap::default();
+        swaps.attempts.insert((1, 1), attempt(true, false, false));
+        swaps.attempts.insert((2, 2), attempt(true, true, false));
+        swaps.attempts.insert((3, 3), attempt(false, false, true));
+        swaps.expire(5);
+        assert_eq!(swaps.attempts.len(), 3, "nothing is old yet");
+        swaps.expire(100);
+        let mut kept: Vec<_> = swaps.attempts.keys().copied().collect();
+        kept.sort_unstable();
+        assert_eq!(kept, [(2, 2), (3, 3)], "a lock-out and an SMS attempt stay");
     }
 
     #[test]
