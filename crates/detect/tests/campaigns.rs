@@ -88,29 +88,26 @@ fn mfa_bombing_at_a_shared_vpn_exit_takes_only_the_prompted_account() {
     );
 }
 
-/// A credential-stuffing run through residential proxies, one of which is somebody's home:
-/// the run's tries from there are the campaign's, the owner signing in a week later is not.
-#[test]
-fn a_proxy_that_is_someones_home_gives_the_run_only_the_runs_tries() {
-    let mut log = Log::new();
-    log.honest_crowd();
-    let home = "203.0.113.77";
+/// A credential-stuffing run on day 5: twelve exits (`203.0.113.101…`, or `exit(proxy)`), each
+/// failing one password on each of two listed accounts (`listedN@`, or `account(N)`), ten
+/// minutes apart, the tool rotating its client string from try to try.
+fn stuffing_run(
+    log: &mut Log,
+    exit: &dyn Fn(usize) -> Option<String>,
+    account: &dyn Fn(usize) -> Option<String>,
+) {
     for proxy in 0..12 {
-        let ip = if proxy == 0 {
-            home.to_owned()
-        } else {
-            format!("203.0.113.{}", 100 + proxy)
-        };
+        let ip = exit(proxy).unwrap_or_else(|| format!("203.0.113.{}", 100 + proxy));
         for attempt in 0..2 {
-            // The tool rotates its client string from try to try.
             let tool = ["python-requests/2.22", "okhttp/3.12"][attempt];
-            let account = format!("listed{}@example.com", proxy * 2 + attempt);
-            let at = 5 * DAY_MS + (proxy as i64 * 2 + attempt as i64) * 10 * 60_000;
+            let n = proxy * 2 + attempt;
+            let listed = account(n).unwrap_or_else(|| format!("listed{n}@example.com"));
+            let at = 5 * DAY_MS + n as i64 * 10 * 60_000;
             log.add(
                 at,
                 Kind::AuthPassword,
                 Outcome::Failure,
-                &account,
+                &listed,
                 &ip,
                 7922,
                 tool,
@@ -118,6 +115,20 @@ fn a_proxy_that_is_someones_home_gives_the_run_only_the_runs_tries() {
             .reason = Some(Reason::BadPassword);
         }
     }
+}
+
+/// A credential-stuffing run through residential proxies, one of which is somebody's home:
+/// the run's tries from there are the campaign's, the owner signing in a week later is not.
+#[test]
+fn a_proxy_that_is_someones_home_gives_the_run_only_the_runs_tries() {
+    let mut log = Log::new();
+    log.honest_crowd();
+    let home = "203.0.113.77";
+    stuffing_run(
+        &mut log,
+        &|proxy| (proxy == 0).then(|| home.to_owned()),
+        &|_| None,
+    );
     // A week later the household signs in from home, with its own browser.
     log.sign_in(
         12 * DAY_MS,
@@ -143,28 +154,9 @@ fn a_proxy_that_is_someones_home_gives_the_run_only_the_runs_tries() {
 fn a_takeover_that_passed_the_owners_second_factor_is_not_a_stuffing_runs() {
     let mut log = Log::new();
     log.honest_crowd();
-    for proxy in 0..12 {
-        let ip = format!("203.0.113.{}", 100 + proxy);
-        for attempt in 0..2 {
-            let tool = ["python-requests/2.22", "okhttp/3.12"][attempt];
-            let account = if proxy == 3 && attempt == 0 {
-                "person5@example.com".to_owned()
-            } else {
-                format!("listed{}@example.com", proxy * 2 + attempt)
-            };
-            let at = 5 * DAY_MS + (proxy as i64 * 2 + attempt as i64) * 10 * 60_000;
-            log.add(
-                at,
-                Kind::AuthPassword,
-                Outcome::Failure,
-                &account,
-                &ip,
-                7922,
-                tool,
-            )
-            .reason = Some(Reason::BadPassword);
-        }
-    }
+    stuffing_run(&mut log, &|_| None, &|n| {
+        (n == 6).then(|| "person5@example.com".to_owned())
+    });
     let at = 9 * DAY_MS;
     for (i, (kind, outcome)) in [
         (Kind::AuthPassword, Outcome::Success),
