@@ -150,6 +150,12 @@ const DIURNAL: [u32; 24] = [
     2, 1, 1, 1, 1, 2, 4, 8, 10, 10, 9, 8, 8, 8, 8, 8, 8, 8, 9, 10, 10, 8, 5, 3,
 ];
 
+/// Where and on what a person signs in out of habit.
+pub struct Habits {
+    pub devices: Vec<u64>,
+    pub networks: Vec<crate::networks::NetworkId>,
+}
+
 /// Generates the honest traffic of the world, day by day.
 pub struct Benign<'w> {
     world: &'w World,
@@ -326,6 +332,26 @@ impl<'w> Benign<'w> {
         let offset_ms = i64::from(PLACES[usize::from(place)].utc_offset_minutes) * 60_000;
         let local_ms = local_hour * 3_600_000 + rng.range(0, 3_599_999);
         day_start + (local_ms - offset_ms).rem_euclid(DAY_MS)
+    }
+
+    /// The devices and networks the person used before the window: what their provider
+    /// already knows of them.
+    pub fn habits(&self, a: u32) -> Habits {
+        let account = &self.world.accounts[a as usize];
+        let mut networks = vec![account.home.network, account.carrier];
+        if let Some(e) = account.egress {
+            networks.push(self.world.egresses[e as usize].source.network);
+        }
+        if account.vpn {
+            networks.push(self.vpn[(a as usize) % self.vpn.len()]);
+        }
+        Habits {
+            devices: vec![
+                self.desktop_device(a),
+                derive(self.world.seed, &[stream::DEVICE, u64::from(a), 1]),
+            ],
+            networks,
+        }
     }
 
     fn desktop_device(&self, a: u32) -> u64 {

@@ -11,6 +11,7 @@
 pub mod benign;
 pub mod names;
 pub mod networks;
+pub mod provider;
 pub mod render;
 pub mod rng;
 pub mod scenarios;

@@ -16,6 +16,7 @@ use forewarn_model::{AuthEvent, Channel, Country, Timestamp};
 
 use crate::benign::{help_desk_staff, Behaviour, Behaviours, Benign};
 use crate::networks::{place_of, NETWORKS, PLACES};
+use crate::provider::RiskEngine;
 use crate::render::{renderer_for, RenderContext, FORMATS};
 use crate::rng::{mix, Rng};
 use crate::scenarios::{scenario_named, Params, Plan, Scenario, Timeline, DAY_MS, SCENARIOS};
@@ -402,6 +403,7 @@ fn run(
     let threads = config.threads.max(1);
     let mut seen = Behaviours::new(world.accounts.len());
     let mut carry: Vec<SimEvent> = Vec::new();
+    let mut risk = RiskEngine::new(&benign);
     let mut total = 0u64;
     let materializer = Materializer {
         world: &world,
@@ -419,6 +421,7 @@ fn run(
             let keep = batch.partition_point(|e| e.time_ms < day_end);
             carry = batch.split_off(keep);
         }
+        risk.assess(&mut batch);
         writers.write(&materializer, &batch, total, threads)?;
         total += batch.len() as u64;
         progress(Progress {
@@ -691,6 +694,7 @@ impl Materializer<'_> {
         event.country = Country::new(network.country).ok();
         event.asn = Some(network.asn);
         event.reason = e.reason;
+        event.risk = e.risk;
         event.actor = e
             .actor
             .map(|a| Cow::Borrowed(world.accounts[a as usize].address.as_str()));

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use forewarn_model::{Channel, Kind, Outcome, Reason};
+use forewarn_model::{Channel, Kind, Outcome, Reason, Risk};
 
 use crate::names::{Agent, DESKTOP_AGENTS, FIRST_NAMES, LAST_NAMES, MOBILE_AGENTS};
 use crate::networks::{of_kind, place_of, NetworkId, NetworkKind, PlaceId, NETWORKS, PLACES};
@@ -423,6 +423,8 @@ pub struct SimEvent {
     /// Session id number; 0 when there is none.
     pub session: u64,
     pub origin: Origin,
+    /// The provider's risk verdict on a granted session (`provider::RiskEngine`).
+    pub risk: Option<Risk>,
 }
 
 impl SimEvent {
@@ -450,6 +452,7 @@ impl SimEvent {
             device: 0,
             session: 0,
             origin,
+            risk: None,
         }
     }
 
