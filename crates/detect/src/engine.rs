@@ -522,7 +522,6 @@ impl Engine {
             asn: s.asn,
             country: s.country,
             recovery_mailbox: s.recovery_mailbox,
-            risk: s.risk,
             agent: s.agent.map(|n| intern(&mut state.agents, n, batch, s)),
             network: s
                 .ip

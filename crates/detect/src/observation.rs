@@ -3,7 +3,7 @@
 use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
-use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason, Risk};
+use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason};
 
 use serde::{Deserialize, Serialize};
 
@@ -38,9 +38,6 @@ pub struct Observation {
     pub network: NetworkClass,
     /// The recovery mailbox a code went to, hashed from its first letter and domain (`mailbox_key`).
     pub recovery_mailbox: Option<u64>,
-    /// The identity provider's own risk verdict on the event (Google's `is_suspicious`,
-    /// Okta's `debugData.risk`, Entra ID's `riskLevelDuringSignIn`, Auth0's `riskAssessment`).
-    pub risk: Option<Risk>,
     pub raw: RawRef,
 }
 
@@ -253,9 +250,6 @@ pub struct SourceStats {
     pub sessions: u32,
     /// Accounts granted a session from here (`Reach::session`).
     pub session_accounts: u32,
-    /// Sessions from here the identity provider's risk engine flagged (medium or high).
-    #[serde(default)]
-    pub flagged_sessions: u32,
     /// Accounts recovery was started for (`Reach::recovery_started`).
     pub recovery_started: u32,
     /// Accounts whose recovery was finished (`Reach::recovery_completed`).
@@ -338,9 +332,6 @@ impl SourceStats {
                 }
                 self.sessions += 1;
                 self.session_accounts += u32::from(!reach.session);
-                if o.risk.is_some_and(|risk| risk >= Risk::Medium) {
-                    self.flagged_sessions += 1;
-                }
                 reach.session = true;
             }
             // A code sent is a flow started, for logs that record no start of their own.

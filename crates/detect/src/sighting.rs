@@ -11,7 +11,7 @@
 use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
 
-use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason, Risk};
+use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason};
 
 use crate::observation::{mailbox_key, Observation};
 
@@ -101,8 +101,6 @@ pub struct Sighting {
     pub actor: Option<Name>,
     /// The recovery mailbox a code went to, hashed from its first letter and domain (`mailbox_key`).
     pub recovery_mailbox: Option<u64>,
-    /// The identity provider's own risk verdict on the event.
-    pub risk: Option<Risk>,
     pub raw: RawRef,
 }
 
@@ -202,7 +200,6 @@ impl Sightings {
                 Some(Channel::Email) => event.channel_target.as_deref().and_then(mailbox_key),
                 _ => None,
             },
-            risk: event.risk,
             raw: event.raw,
         }
     }

@@ -248,9 +248,7 @@ pub(crate) mod tests {
 
     use std::borrow::Cow;
 
-    use forewarn_model::{
-        AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason, Risk, Timestamp,
-    };
+    use forewarn_model::{AuthEvent, Channel, Country, Kind, Outcome, RawRef, Reason, Timestamp};
 
     use super::{Detector, Verdict};
     use crate::config::Config;
@@ -273,7 +271,6 @@ pub(crate) mod tests {
         pub channel: Option<Channel>,
         pub target: Option<String>,
         pub actor: Option<String>,
-        pub risk: Option<Risk>,
     }
 
     impl Event {
@@ -291,7 +288,6 @@ pub(crate) mod tests {
                 channel: None,
                 target: None,
                 actor: None,
-                risk: None,
             }
         }
 
@@ -345,12 +341,6 @@ pub(crate) mod tests {
             self
         }
 
-        /// The identity provider's risk engine flagged it.
-        pub fn flagged(mut self) -> Event {
-            self.risk = Some(Risk::Medium);
-            self
-        }
-
         pub fn hour(mut self, hour: f64) -> Event {
             self.hour = hour;
             self
@@ -374,7 +364,6 @@ pub(crate) mod tests {
                 event.channel = e.channel;
                 event.channel_target = e.target.clone().map(Cow::Owned);
                 event.actor = e.actor.clone().map(Cow::Owned);
-                event.risk = e.risk;
                 if e.outcome == Outcome::Failure {
                     event.reason = Some(match e.kind {
                         Kind::RecoveryCodeVerify => Reason::BadCode,

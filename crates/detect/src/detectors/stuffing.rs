@@ -16,7 +16,6 @@ use forewarn_model::Kind;
 use super::{rare_clients, sources, Detector, Verdict};
 use crate::engine::State;
 use crate::intern::Symbol;
-use crate::observation::SourceStats;
 
 /// `[detectors.credential_stuffing]`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -103,12 +102,7 @@ impl Detector for Stuffing {
         // from try to try, so a source is counted with every client it used; logs without
         // clients put them all in one bucket.
         let mut by_agent: HashMap<Option<Symbol>, Vec<(i64, Symbol)>> = HashMap::new();
-        let mut flagged_one_tries = Vec::new();
         for (source, stats) in sources(state) {
-            if is_flagged_one_try(stats) {
-                flagged_one_tries.push(source);
-                continue;
-            }
             let failures = stats.password_failures + stats.mfa_failures;
             let mostly_failures = failures > 0
                 && (failures as usize + stats.nonexistent.len() * 2) as f64
@@ -192,7 +186,6 @@ impl Detector for Stuffing {
                 _ => groups.push(run),
             }
         }
-        let provider_flagged = join_flagged_one_tries(state, &mut groups, &flagged_one_tries);
         // A proxy exit is often someone's home: what it did outside the run is not the run's.
         // Each verdict stands for the accounts its source tried during the run (from the
         // run's first source to its last, give or take a gap) with the run's clients, and the
@@ -210,13 +203,8 @@ impl Detector for Stuffing {
                 let Some(stats) = state.source(source) else {
                     continue;
                 };
-                let signals = if provider_flagged.contains(&source) {
-                    vec![("provider_flagged_session", 1.0)]
-                } else {
-                    Vec::new()
-                };
                 let Some(mut verdict) =
-                    Verdict::for_source(self.name(), &["T1110.004"], source, state, 0.7, signals)
+                    Verdict::for_source(self.name(), &["T1110.004"], source, state, 0.7, vec![])
                 else {
                     continue;
                 };
@@ -239,121 +227,12 @@ impl Detector for Stuffing {
     }
 }
 
-/// A source whose one act was a session the identity provider flagged, for an account that
-/// had never signed in from there: the proxy exit that got in at its only try, where the log
-/// does not show the password or the client that would tie it to the run (Google Workspace
-/// logs neither).
-fn is_flagged_one_try(stats: &SourceStats) -> bool {
-    stats.sessions == 1
-        && stats.flagged_sessions == 1
-        && stats.password_failures + stats.mfa_failures == 0
-        && stats.nonexistent.is_empty()
-        && stats.kinds & !SIGN_IN == 0
-        && stats.events <= 4
-        && stats.reach.values().all(|r| r.stranger)
-}
-
-/// Joins each flagged one try to the run going on when it came, from a network (AS) the
-/// run's exits came from, with the run's clients: an honest session the provider flags (a
-/// traveller's first abroad) is rarely alone at its address, inside a run, on its networks.
-/// Returns the sources joined.
-fn join_flagged_one_tries(
-    state: &State,
-    groups: &mut [Run],
-    candidates: &[Symbol],
-) -> std::collections::HashSet<Symbol> {
-    let mut joined = std::collections::HashSet::new();
-    if candidates.is_empty() {
-        return joined;
-    }
-    let networks: Vec<std::collections::HashSet<u32>> = groups
-        .iter()
-        .map(|run| {
-            run.sources
-                .iter()
-                .filter_map(|&s| state.source(s)?.asn)
-                .collect()
-        })
-        .collect();
-    for &source in candidates {
-        let Some(stats) = state.source(source) else {
-            continue;
-        };
-        let Some(asn) = stats.asn else { continue };
-        let client_fits = |run: &Run| {
-            if stats.agents.is_empty() {
-                run.clients.contains(&None)
-            } else {
-                stats.agents.iter().any(|&a| run.clients.contains(&Some(a)))
-            }
-        };
-        let run = groups.iter_mut().zip(&networks).find(|(run, asns)| {
-            run.first_ms <= stats.first_ms
-                && stats.first_ms <= run.last_ms
-                && asns.contains(&asn)
-                && client_fits(run)
-        });
-        if let Some((run, _)) = run {
-            run.sources.push(source);
-            joined.insert(source);
-        }
-    }
-    joined
-}
-
 #[cfg(test)]
 mod tests {
     use forewarn_model::Kind;
 
     use super::super::tests::{events, run_with_state, Event};
     use super::*;
-
-    /// Proxy `n` of a Google Workspace run tries `account`: no client, no password success
-    /// logged.
-    fn bare_try(hour: f64, n: usize, account: &str) -> Event {
-        Event::at(hour, Kind::AuthPassword, account)
-            .from(&format!("proxy-{n}"), "BR", 28573)
-            .failed()
-    }
-
-    #[test]
-    fn a_flagged_session_alone_at_its_address_during_the_run_is_the_runs() {
-        let mut seen: Vec<Event> = (0..10)
-            .map(|n| bare_try(1.0 + n as f64, n, &format!("listed{n}")))
-            .collect();
-        // Her own place, then the run's exit 11 gets in at its one try, flagged by the
-        // provider; a traveller's flagged first session abroad after the run; an honest
-        // session at an exit of the same network that the provider did not flag.
-        seen.push(Event::at(0.5, Kind::SessionStart, "ava").from("ava-home", "US", 22773));
-        seen.push(
-            Event::at(5.5, Kind::SessionStart, "ava")
-                .from("proxy-11", "BR", 28573)
-                .flagged(),
-        );
-        seen.push(Event::at(0.6, Kind::SessionStart, "tom").from("tom-home", "US", 22773));
-        seen.push(
-            Event::at(90.0, Kind::SessionStart, "tom")
-                .from("hotel", "BR", 28573)
-                .flagged(),
-        );
-        seen.push(Event::at(6.5, Kind::SessionStart, "kim").from("proxy-12", "BR", 28573));
-        seen.sort_by(|a, b| a.hour.total_cmp(&b.hour));
-        let (verdicts, state) = run_with_state(Stuffing::new(Params::default()), &events(&seen));
-        let of = |name: &str| {
-            let account = state.accounts.get(name).unwrap();
-            verdicts
-                .iter()
-                .filter(move |v| v.accounts.contains(&account))
-        };
-        let ava: Vec<_> = of("ava").collect();
-        assert_eq!(ava.len(), 1, "{verdicts:?}");
-        assert!(
-            ava[0].signals.contains(&("provider_flagged_session", 1.0)),
-            "{ava:?}"
-        );
-        assert_eq!(of("tom").count(), 0, "after the run: {verdicts:?}");
-        assert_eq!(of("kim").count(), 0, "not flagged: {verdicts:?}");
-    }
 
     /// Proxy `n` of a run tries `account` with the tool's client.
     fn try_from(hour: f64, n: usize, account: &str) -> Event {
