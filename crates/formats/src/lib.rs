@@ -17,12 +17,14 @@ pub mod examples;
 mod format;
 pub mod framing;
 pub mod input;
+mod merge;
 mod parallel;
 mod reader;
 
 pub use decoder::{DecodeContext, Decoded, Decoder, RecordError};
 pub use decoders::{decoder_for, detect, DECODERS};
 pub use format::{Format, UnknownFormat};
+pub use merge::{Run, Timed};
 pub use parallel::Batcher;
 pub use reader::{
     EventSink, FormatCounts, InputSummary, RawRecord, ReadError, ReadOptions, Reader, Rejection,
