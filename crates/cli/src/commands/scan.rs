@@ -35,9 +35,9 @@ use crate::summary::{clean, thousands};
 /// Inputs that cover the same time (Entra ID's sign-in and audit logs, one log per server)
 /// are read at once and merged by event time, in whatever order they are given; each input
 /// is read in its own order, and one that goes back in time by more than
-/// [engine] lateness_seconds is used out of order (scan warns). An input is opened when the
-/// merge reaches its first event, so logs that follow one another (one file a day) are read
-/// one at a time.
+/// `[engine] lateness_seconds` is used out of order (scan warns). An input is opened when
+/// the merge reaches its first event, so logs that follow one another (one file a day) are
+/// read one at a time.
 ///
 /// With --rules, Sigma detection and correlation rules (SigmaHQ's for Okta, Entra ID,
 /// Microsoft 365, Google Workspace, AWS and sshd, or your own) run on every raw record,
