@@ -92,9 +92,17 @@ enum Slot<'scope, T> {
 
 impl Reader {
     /// Reads `inputs` merged by the time of their items: `sink` receives runs of items in
-    /// time order across the inputs (see the module's documentation), `failed` each input
-    /// that could not be opened (it is listed in the summary with nothing read, and the others
-    /// are still read). With one input this is [`Reader::read_parallel`], each batch one run.
+    /// time order across the inputs (equal times in input order), each input's in its own
+    /// order; `failed` each input that could not be opened (it is listed in the summary with
+    /// nothing read, and the others are still read). With one input this is
+    /// [`Reader::read_parallel`], each batch one run.
+    ///
+    /// An input is opened when the merge reaches the time of its first event (read from its
+    /// first MiB), so only inputs that overlap in time are read at once; those share
+    /// `threads` decoding workers. Events carry the input's place in `inputs` (after the
+    /// inputs this reader read before) as their input id, and the summaries join this
+    /// reader's in that order. Quarantined records are written whole, interleaved between
+    /// inputs; `max_rejected` counts every input's rejections together.
     pub fn read_merged<B>(
         &mut self,
         inputs: &[Input],
