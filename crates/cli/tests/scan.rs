@@ -173,13 +173,12 @@ fn a_missing_input_fails_the_run_but_the_rest_is_scanned() {
 }
 
 #[test]
-fn inputs_that_overlap_in_time_are_said_to_be_read_out_of_order() {
-    // Two servers' logs of the same day, each in time order: the second is read after the
-    // first, hours behind it.
+fn an_input_that_goes_back_in_time_is_said_to_be_read_out_of_order() {
+    // Two servers' logs of the same day, each in time order, pasted one after the other into
+    // one file: the second half is hours behind the first.
     let dir = tempfile::tempdir().unwrap();
-    let server = |name: &str, ip: &str| {
-        let path = dir.path().join(name);
-        let lines: Vec<String> = (0..12)
+    let server = |ip: &str| -> Vec<String> {
+        (0..12)
             .map(|hour| {
                 line(
                     &format!("2019-08-14T{hour:02}:00:00Z"),
@@ -190,28 +189,35 @@ fn inputs_that_overlap_in_time_are_said_to_be_read_out_of_order() {
                     ip,
                 )
             })
-            .collect();
-        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-        path
+            .collect()
     };
-    let first = server("a.jsonl", "198.51.100.7");
-    let second = server("b.jsonl", "198.51.100.8");
+    let (a, b) = (server("198.51.100.7"), server("198.51.100.8"));
+    let write = |name: &str, lines: &[String]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let pasted = write("pasted.jsonl", &[a.clone(), b.clone()].concat());
     let out = dir.path().join("results");
-    let paths = [first.to_str().unwrap(), second.to_str().unwrap()];
-    let run = scan(&[paths[0], paths[1], "--out", out.to_str().unwrap()]);
+    let out = out.to_str().unwrap();
+    let run = scan(&[&pasted, "--out", out]);
     assert!(run.status.success(), "{run:?}");
     let stderr = String::from_utf8_lossy(&run.stderr);
-    // The second file's first ten hours are more than an hour behind the first's last event.
+    // The second server's first ten hours are more than an hour behind the first's last event.
     assert!(
         stderr.contains("10 events came more than [engine] lateness_seconds"),
         "{stderr}"
     );
-    // In time order, nothing is said.
-    let run = scan(&[paths[0], "--out", out.to_str().unwrap()]);
-    assert!(
-        !String::from_utf8_lossy(&run.stderr).contains("lateness"),
-        "{run:?}"
-    );
+    // As two files they are merged by time, and in time order nothing is said.
+    let (a, b) = (write("a.jsonl", &a), write("b.jsonl", &b));
+    for inputs in [[&a, &b], [&b, &a]] {
+        let run = scan(&[inputs[0], inputs[1], "--out", out]);
+        assert!(run.status.success(), "{run:?}");
+        assert!(
+            !String::from_utf8_lossy(&run.stderr).contains("lateness"),
+            "{run:?}"
+        );
+    }
 }
 
 fn scan(args: &[&str]) -> std::process::Output {

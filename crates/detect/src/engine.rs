@@ -2,6 +2,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::ops::Range;
 use std::sync::Arc;
 
 use forewarn_model::{AuthEvent, Country, Kind, Outcome as EventOutcome};
@@ -25,9 +26,10 @@ use crate::sigma::{RuleHit, RuleOutcome, RuleStage};
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
     /// Seconds of event time an event may arrive late and still be put in order. 3600:
-    /// files interleaved by time (one per hour, per server, per vendor export page) are
-    /// merged within this bound at the cost of holding an hour of events; a later event is
-    /// still used, out of order, and counted.
+    /// `forewarn scan` merges its inputs by time, so this is the disorder allowed within an
+    /// input (a log several servers or threads write into, export pages a little out of
+    /// order, the runs of a merge) at the cost of holding an hour of events; a later event
+    /// is still used, out of order, and counted.
     pub lateness_seconds: u32,
     /// Places (addresses, devices, networks) remembered per account, each. 16: people sign
     /// in from a handful of homes, offices and phones; a bound keeps memory per account
@@ -322,8 +324,9 @@ impl Engine {
         Ok(self)
     }
 
-    /// Takes a batch of rule hits (in the order their records were read).
-    pub fn push_rule_hits(&mut self, hits: Vec<RuleHit>) {
+    /// Takes rule hits (in the order their records were read, with the events around them:
+    /// the stage reorders them on their own times, within the same lateness).
+    pub fn push_rule_hits(&mut self, hits: impl IntoIterator<Item = RuleHit>) {
         let Some(stage) = self.rules.as_mut() else {
             return;
         };
@@ -458,7 +461,13 @@ impl Engine {
     /// Takes a batch made by a [`Sightings`] (usually on a decoding thread) with this
     /// engine's [`Engine::keys`].
     pub fn push_batch(&mut self, batch: &SightingBatch) {
-        for sighting in &batch.sightings {
+        self.push_sightings(batch, 0..batch.sightings.len());
+    }
+
+    /// Takes some of a batch's sightings: inputs merged by time go in as runs cut from
+    /// their batches, without a copy.
+    pub fn push_sightings(&mut self, batch: &SightingBatch, range: Range<usize>) {
+        for sighting in batch.sightings.get(range).unwrap_or_default() {
             let observation = self.observation(sighting, batch);
             if !self.reorder.queue(observation) {
                 self.state.late += 1;

@@ -160,6 +160,15 @@ impl Sightings {
         self.batch.sightings.push(sighting);
     }
 
+    /// Sightings made since the last [`Sightings::take`].
+    pub fn len(&self) -> usize {
+        self.batch.sightings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batch.sightings.is_empty()
+    }
+
     /// Makes one event's sighting; its names' text goes into the batch.
     fn sight(&mut self, event: &AuthEvent<'_>) -> Sighting {
         let source = match (&event.ip, &event.source_host) {

@@ -18,14 +18,17 @@
 //! campaign that already holds its source address or account the rule and its techniques,
 //! and never puts an account in `accounts.jsonl`.
 //!
-//! Order. Hits of one input come in file order; inputs are read one after another and may
-//! overlap in time. Like the engine's events, hits wait until no hit earlier by more than
-//! `[engine] lateness_seconds` can still come (measured on the hits' own times, so the order
-//! does not depend on how the input was cut into batches), then go to the correlations in
-//! time order. A hit later than that is still a finding, counted as late, and placed in order
-//! in its correlation windows; but a window whose group has moved on by more than the rule's
-//! `timespan` no longer holds it. Correlation windows are swept daily (event time): a group
-//! with nothing left inside its rule's `timespan` is forgotten.
+//! Order. Hits of one input come in file order. `forewarn scan` merges inputs that overlap in
+//! time by their events' times, and a batch's hits go to the engine with the run of events
+//! they follow in their input, so hits of different inputs come nearly in time order too
+//! (a record with matches but no event goes with the events before it). Like the engine's
+//! events, hits wait until no hit earlier by more than `[engine] lateness_seconds` can still
+//! come (measured on the hits' own times, so the order does not depend on how the input was
+//! cut into batches), then go to the correlations in time order. A hit later than that (an
+//! input that goes back in time) is still a finding, counted as late, and placed in order
+//! in its correlation windows; but a window whose group has moved on by more than the
+//! rule's `timespan` no longer holds it. Correlation windows are swept daily (event time): a
+//! group with nothing left inside its rule's `timespan` is forgotten.
 //!
 //! A record without a time of its own (an sshd line the decoder skipped) takes the time of
 //! the last event before it in its batch, or else of the latest hit.
@@ -173,6 +176,11 @@ impl<'r> RuleRunner<'r> {
                 report: matched.report,
             });
         }
+    }
+
+    /// Hits made since the last [`RuleRunner::take`].
+    pub fn pending(&self) -> usize {
+        self.hits.len()
     }
 
     /// The hits since the last call (a batch: the next one's records get times of their own).

@@ -2,7 +2,7 @@
 //! sources are forgotten after the retention, suspicious ones never.
 
 use forewarn_detect::engine_state::State;
-use forewarn_detect::{Config, Engine, ScanOutcome, Subject};
+use forewarn_detect::{Config, Engine, ScanOutcome, Sightings, Subject};
 use forewarn_formats::{ReadOptions, Reader};
 use forewarn_model::{AuthEvent, Kind, Outcome, Reason, Timestamp};
 use forewarn_sim::simulate::{simulate, SimConfig};
@@ -98,6 +98,39 @@ fn a_scan_resumed_from_a_checkpoint_finds_what_one_scan_finds() {
     let resumed = readable(&state, &outcome, &["month", "month"]);
     assert_eq!(resumed.0, whole.0);
     assert_eq!(resumed.1, whole.1);
+}
+
+#[test]
+fn sightings_pushed_in_runs_find_what_whole_batches_find() {
+    let events = month();
+    // Batches made as a decoding thread makes them; `runs` cuts each into the runs pushed.
+    let scan = |runs: &dyn Fn(usize) -> Vec<std::ops::Range<usize>>| {
+        let mut engine = Engine::new(Config::default());
+        let mut sightings = Sightings::new(engine.keys());
+        for chunk in events.chunks(4096) {
+            chunk.iter().for_each(|e| sightings.add(e));
+            let batch = sightings.take();
+            for range in runs(batch.sightings.len()) {
+                engine.push_sightings(&batch, range);
+            }
+        }
+        let (state, outcome) = engine.finish();
+        readable(&state, &outcome, &["month"])
+    };
+    let whole = scan(&|len| std::iter::once(0..len).collect());
+    assert!(whole.0.len() >= 4, "campaigns found: {:?}", whole.0);
+    // Runs of 1, 2, 3, … sightings, as a merge of inputs taking turns cuts them.
+    let runs = scan(&|len| {
+        let mut cuts = vec![0];
+        let mut step = 1;
+        while *cuts.last().unwrap() < len {
+            cuts.push((cuts.last().unwrap() + step).min(len));
+            step = step % 50 + 1;
+        }
+        cuts.windows(2).map(|w| w[0]..w[1]).collect()
+    });
+    assert_eq!(runs.0, whole.0);
+    assert_eq!(runs.1, whole.1);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Reading one input on several cores.
 //!
-//! The calling thread cuts a line-oriented input into blocks of whole lines; worker threads
+//! The reading thread cuts a line-oriented input into blocks of whole lines; worker threads
 //! decode the blocks and turn their events into owned batches (a [`Batcher`] decides what a
 //! batch holds: events borrow the block, so they cannot leave the worker as they are; a
 //! batcher may also look at each decoded or skipped raw record, for Sigma rules); the
@@ -8,11 +8,16 @@
 //! therefore gives exactly what a serial one gives: the same events in the same order, the
 //! same summary, the same quarantine file.
 //!
+//! The workers are a [`Pool`]: one read starts its own; inputs read at once and merged by
+//! time (`crate::merge`) share one, each block travelling with its input's job and coming
+//! back on its input's channel.
+//!
 //! Documents (one JSON array or object spanning many lines) are split by the framing layer
-//! as a whole and read on the calling thread.
+//! as a whole and read on the reading thread.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -48,7 +53,11 @@ const BLOCK_BYTES: usize = 1 << 20;
 const READ_BYTES: usize = 256 << 10;
 
 /// Stack of each decoding thread (address space, not memory, until used).
-const WORKER_STACK_BYTES: usize = 16 << 20;
+pub(crate) const WORKER_STACK_BYTES: usize = 16 << 20;
+
+/// How often a reading thread waiting for a block checks that a worker is still there to
+/// finish it.
+const WORKER_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Events per batch when an input is read on the calling thread.
 const SERIAL_BATCH: usize = 4096;
@@ -112,6 +121,17 @@ impl Reader {
         make_batcher: &(dyn Fn() -> B + Sync),
         sink: &mut dyn FnMut(B::Batch) -> io::Result<()>,
     ) -> Result<(), ReadError> {
+        self.read_batched(input, Workers::Own(threads), make_batcher, sink)
+    }
+
+    /// Reads one input to its end, its lines decoded by `workers`.
+    pub(crate) fn read_batched<B: Batcher>(
+        &mut self,
+        input: &Input,
+        workers: Workers<'_, B::Batch>,
+        make_batcher: &(dyn Fn() -> B + Sync),
+        sink: &mut dyn FnMut(B::Batch) -> io::Result<()>,
+    ) -> Result<(), ReadError> {
         let reference_time = input.modified().unwrap_or_else(Timestamp::now);
         let (mut stream, _) = match input::open_counted(input, self.options.bytes_read.clone()) {
             Ok(opened) => opened,
@@ -125,15 +145,21 @@ impl Reader {
         else {
             return Ok(());
         };
-        if layout == Layout::Lines && threads > 1 {
-            return self.read_lines_parallel(
-                &cursor,
-                head,
-                &mut stream,
-                threads,
-                make_batcher,
-                sink,
-            );
+        if layout == Layout::Lines {
+            match workers {
+                Workers::Own(threads) if threads > 1 => {
+                    return std::thread::scope(|scope| {
+                        let pool = Pool::start(scope, threads, in_flight(threads), make_batcher)
+                            .ok_or_else(worker_lost)?;
+                        // The pool's workers end when it is dropped, here.
+                        self.read_lines_pooled(&cursor, head, &mut stream, &pool, sink)
+                    });
+                }
+                Workers::Shared(pool) => {
+                    return self.read_lines_pooled(&cursor, head, &mut stream, pool, sink);
+                }
+                Workers::Own(_) => {}
+            }
         }
         let mut serial = Serial {
             batcher: make_batcher(),
@@ -149,77 +175,140 @@ impl Reader {
         result.and(flushed)
     }
 
-    fn read_lines_parallel<B: Batcher>(
+    fn read_lines_pooled<T: Send>(
         &mut self,
         cursor: &Cursor,
         head: Vec<u8>,
         stream: &mut dyn BufRead,
-        threads: usize,
-        make_batcher: &(dyn Fn() -> B + Sync),
-        sink: &mut dyn FnMut(B::Batch) -> io::Result<()>,
+        pool: &Pool<T>,
+        sink: &mut dyn FnMut(T) -> io::Result<()>,
     ) -> Result<(), ReadError> {
         let mut stream = io::Cursor::new(head).chain(stream);
-        let worker_options = ReadOptions {
-            // Limits over the whole run are checked here, on the merged accounting.
-            max_rejected: None,
-            bytes_read: None,
-            ..self.options.clone()
-        };
-        let name = self.summary.inputs[cursor.input as usize].name.clone();
-        let quarantine = self.quarantine.is_some();
-        let job = Job {
-            options: &worker_options,
-            name: &name,
+        let job = Arc::new(Job {
+            options: ReadOptions {
+                // Limits over the whole run are checked here, on the merged accounting.
+                max_rejected: None,
+                bytes_read: None,
+                ..self.options.clone()
+            },
+            name: self.summary.inputs[cursor.input as usize].name.clone(),
             raw_input: cursor.raw_input,
             reference_time: cursor.context.reference_time,
-            quarantine,
+            quarantine: self.quarantine.is_some(),
+        });
+        let (done_tx, done_rx) = mpsc::channel::<Done<T>>();
+        let mut in_order = InOrder {
+            reader: self,
+            cursor,
+            sink,
+            pool,
+            job,
+            done_tx,
+            done_rx,
+            ready: BTreeMap::new(),
+            next_seq: 0,
+            sent: 0,
+            spare: Vec::new(),
         };
-        let (block_tx, block_rx) = mpsc::channel::<Block>();
-        let block_rx = Mutex::new(block_rx);
-        let (done_tx, done_rx) = mpsc::channel::<Done<B::Batch>>();
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                let done_tx = done_tx.clone();
-                let block_rx = &block_rx;
-                let job = &job;
-                // A deep stack, like the main thread's: parsers recurse per nesting level.
-                let builder = std::thread::Builder::new()
-                    .name("forewarn-decode".into())
-                    .stack_size(WORKER_STACK_BYTES);
-                let spawned = builder.spawn_scoped(scope, move || {
-                    let mut batcher = make_batcher();
-                    loop {
-                        let next = match block_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok(block) = next else { return };
-                        let done = job.decode(block, &mut batcher);
-                        if done_tx.send(done).is_err() {
-                            return;
-                        }
-                    }
-                });
-                if spawned.is_err() {
-                    // No thread: the input is still read, by the workers that did start (or
-                    // below, none at all, which `cut` reports as a lost worker).
-                    continue;
+        in_order.cut(&mut stream)
+    }
+}
+
+/// Blocks of each input in flight with `threads` workers: enough to keep them busy, few
+/// enough that the blocks and batches held stay small.
+pub(crate) fn in_flight(threads: usize) -> u64 {
+    2 * threads as u64 + 2
+}
+
+/// Who decodes an input's lines.
+pub(crate) enum Workers<'p, T> {
+    /// Workers of its own, this many (≤ 1: none, the calling thread decodes).
+    Own(usize),
+    /// A pool shared with the other inputs read at the same time.
+    Shared(&'p Pool<T>),
+}
+
+/// Decoding threads shared by every input being read: each block travels with its input's
+/// job and comes back on its input's channel, so that a worker serves whichever input has
+/// blocks waiting. The workers end when the pool and its every clone are dropped.
+pub(crate) struct Pool<T> {
+    tasks: mpsc::Sender<Task<T>>,
+    /// Workers still running: when none is left, nothing in flight will come back.
+    live: Arc<AtomicUsize>,
+    /// Blocks each input may have in flight.
+    in_flight: u64,
+}
+
+impl<T> Clone for Pool<T> {
+    fn clone(&self) -> Self {
+        Pool {
+            tasks: self.tasks.clone(),
+            live: self.live.clone(),
+            in_flight: self.in_flight,
+        }
+    }
+}
+
+/// A block to decode, with what it takes to decode it and where to send the result.
+struct Task<T> {
+    block: Block,
+    job: Arc<Job>,
+    done: mpsc::Sender<Done<T>>,
+}
+
+/// Counts a worker out when it ends, panicking or not.
+struct Alive(Arc<AtomicUsize>);
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl<T: Send> Pool<T> {
+    /// Starts `threads` workers (at least one) in `scope`, each with a batcher of its own;
+    /// `None` when not one could start.
+    pub(crate) fn start<'scope, 'env, B>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        threads: usize,
+        in_flight: u64,
+        make_batcher: &'env (dyn Fn() -> B + Sync),
+    ) -> Option<Pool<T>>
+    where
+        B: Batcher<Batch = T>,
+        T: 'scope,
+    {
+        let (tasks, task_rx) = mpsc::channel::<Task<T>>();
+        let task_rx = Arc::new(Mutex::new(task_rx));
+        let live = Arc::new(AtomicUsize::new(0));
+        for _ in 0..threads.max(1) {
+            let task_rx = task_rx.clone();
+            live.fetch_add(1, Ordering::Relaxed);
+            let alive = Alive(live.clone());
+            // A deep stack, like the main thread's: parsers recurse per nesting level.
+            let builder = std::thread::Builder::new()
+                .name("forewarn-decode".into())
+                .stack_size(WORKER_STACK_BYTES);
+            // No thread: the inputs are still read, by the workers that did start.
+            let _ = builder.spawn_scoped(scope, move || {
+                let _alive = alive;
+                let mut batcher = make_batcher();
+                loop {
+                    let next = match task_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(task) = next else { return };
+                    let done = task.job.decode(task.block, &mut batcher);
+                    // An input whose reading stopped no longer listens; the others do.
+                    let _ = task.done.send(done);
                 }
-            }
-            drop(done_tx);
-            let mut merge = Merge {
-                reader: self,
-                cursor,
-                sink,
-                done_rx,
-                ready: BTreeMap::new(),
-                next_seq: 0,
-                sent: 0,
-                max_in_flight: 2 * threads as u64 + 2,
-                spare: Vec::new(),
-            };
-            // Dropping the block sender (when `cut` returns) lets the workers finish.
-            merge.cut(&mut stream, block_tx)
+            });
+        }
+        (live.load(Ordering::Relaxed) > 0).then_some(Pool {
+            tasks,
+            live,
+            in_flight,
         })
     }
 }
@@ -262,22 +351,22 @@ impl<B: Batcher> Sink for Worker<'_, B> {
 }
 
 /// What every worker needs to decode a block of one input.
-struct Job<'a> {
-    options: &'a ReadOptions,
-    name: &'a str,
+struct Job {
+    options: ReadOptions,
+    name: String,
     raw_input: u32,
     reference_time: Timestamp,
     quarantine: bool,
 }
 
-impl Job<'_> {
+impl Job {
     fn decode<B: Batcher>(&self, block: Block, batcher: &mut B) -> Done<B::Batch> {
         let mut reader = Reader::new(self.options.clone());
         let collected = Collected::default();
         if self.quarantine {
             reader = reader.with_quarantine(Box::new(collected.clone()));
         }
-        let input = reader.start_input(self.name.to_owned());
+        let input = reader.start_input(self.name.clone());
         let mut cursor = Cursor::new(input, self.raw_input, self.reference_time);
         let mut add = Worker(&mut *batcher);
         // Workers are told to keep no limit, and their sink never fails: no error can come.
@@ -341,26 +430,26 @@ fn one_line(
     reader.line(cursor, number, trim_line_end(line), add)
 }
 
-/// The calling thread's side: cuts blocks, and settles what the workers made, in order.
-struct Merge<'r, 's, T> {
+/// The reading thread's side: cuts blocks, hands them to the pool, and settles what the
+/// workers made, in order.
+struct InOrder<'r, 's, T> {
     reader: &'r mut Reader,
     cursor: &'r Cursor,
     sink: &'s mut dyn FnMut(T) -> io::Result<()>,
+    pool: &'r Pool<T>,
+    job: Arc<Job>,
+    /// Goes with each block, for its result to come back to `done_rx`.
+    done_tx: mpsc::Sender<Done<T>>,
     done_rx: mpsc::Receiver<Done<T>>,
     ready: BTreeMap<u64, Done<T>>,
     next_seq: u64,
     sent: u64,
-    max_in_flight: u64,
     /// Buffers of settled blocks.
     spare: Vec<Vec<u8>>,
 }
 
-impl<T> Merge<'_, '_, T> {
-    fn cut(
-        &mut self,
-        stream: &mut dyn BufRead,
-        blocks: mpsc::Sender<Block>,
-    ) -> Result<(), ReadError> {
+impl<T> InOrder<'_, '_, T> {
+    fn cut(&mut self, stream: &mut dyn BufRead) -> Result<(), ReadError> {
         let limit = self.reader.options.max_record_bytes;
         let mut next_line = 1u64;
         let mut carry = Vec::new();
@@ -419,26 +508,23 @@ impl<T> Merge<'_, '_, T> {
                 if read_error.is_some() {
                     bytes.truncate(whole_to);
                 }
-                self.send_lines(&blocks, bytes, &mut next_line)?;
+                self.send_lines(bytes, &mut next_line)?;
                 break;
             }
             if too_long {
                 let mut size = (bytes.len() - whole_to) as u64;
                 bytes.truncate(whole_to);
-                self.send_lines(&blocks, bytes, &mut next_line)?;
+                self.send_lines(bytes, &mut next_line)?;
                 match skip_line(stream) {
                     Ok(rest) => size += rest,
                     Err(error) => read_error = Some(error),
                 }
-                self.send(
-                    &blocks,
-                    Block {
-                        seq: self.sent,
-                        first_line: next_line,
-                        bytes: Vec::new(),
-                        too_long: Some(size),
-                    },
-                )?;
+                self.send(Block {
+                    seq: self.sent,
+                    first_line: next_line,
+                    bytes: Vec::new(),
+                    too_long: Some(size),
+                })?;
                 next_line += 1;
                 if read_error.is_some() {
                     break;
@@ -447,9 +533,8 @@ impl<T> Merge<'_, '_, T> {
             }
             carry.extend_from_slice(&bytes[whole_to..]);
             bytes.truncate(whole_to);
-            self.send_lines(&blocks, bytes, &mut next_line)?;
+            self.send_lines(bytes, &mut next_line)?;
         }
-        drop(blocks);
         while self.next_seq < self.sent {
             self.settle_one(true)?;
         }
@@ -459,12 +544,7 @@ impl<T> Merge<'_, '_, T> {
         }
     }
 
-    fn send_lines(
-        &mut self,
-        blocks: &mpsc::Sender<Block>,
-        bytes: Vec<u8>,
-        next_line: &mut u64,
-    ) -> Result<(), ReadError> {
+    fn send_lines(&mut self, bytes: Vec<u8>, next_line: &mut u64) -> Result<(), ReadError> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -480,16 +560,21 @@ impl<T> Merge<'_, '_, T> {
             bytes,
             too_long: None,
         };
-        self.send(blocks, block)
+        self.send(block)
     }
 
-    fn send(&mut self, blocks: &mpsc::Sender<Block>, block: Block) -> Result<(), ReadError> {
-        // Workers never wait on the calling thread, so waiting for them here cannot deadlock;
+    fn send(&mut self, block: Block) -> Result<(), ReadError> {
+        // Workers never wait on a reading thread, so waiting for them here cannot deadlock;
         // it bounds the memory held in blocks and batches.
-        while self.sent - self.next_seq >= self.max_in_flight {
+        while self.sent - self.next_seq >= self.pool.in_flight {
             self.settle_one(true)?;
         }
-        if blocks.send(block).is_err() {
+        let task = Task {
+            block,
+            job: self.job.clone(),
+            done: self.done_tx.clone(),
+        };
+        if self.pool.tasks.send(task).is_err() {
             return Err(worker_lost());
         }
         self.sent += 1;
@@ -502,7 +587,7 @@ impl<T> Merge<'_, '_, T> {
     fn settle_one(&mut self, wait: bool) -> Result<bool, ReadError> {
         while !self.ready.contains_key(&self.next_seq) {
             let done = if wait {
-                self.done_rx.recv().map_err(|_| worker_lost())?
+                self.wait()?
             } else {
                 match self.done_rx.try_recv() {
                     Ok(done) => done,
@@ -520,19 +605,27 @@ impl<T> Merge<'_, '_, T> {
             self.spare.push(done.buffer);
         }
         let input = self.cursor.input as usize;
+        let rejected = done.summary.rejected();
         self.reader.summary.inputs[input].merge(done.summary);
         if let Some(out) = self.reader.quarantine.as_mut() {
             out.write_all(&done.quarantine)
                 .map_err(ReadError::Quarantine)?;
         }
-        if let Some(limit) = self.reader.options.max_rejected {
-            let rejected = self.reader.summary.rejected();
-            if rejected > limit {
-                return Err(ReadError::TooManyRejected { rejected, limit });
-            }
-        }
+        self.reader.count_rejected(rejected)?;
         (self.sink)(done.batch).map_err(ReadError::Sink)?;
         Ok(true)
+    }
+
+    /// The next block a worker finished; an error once no worker is left to finish one.
+    fn wait(&mut self) -> Result<Done<T>, ReadError> {
+        loop {
+            match self.done_rx.recv_timeout(WORKER_CHECK) {
+                Ok(done) => return Ok(done),
+                Err(mpsc::RecvTimeoutError::Timeout)
+                    if self.pool.live.load(Ordering::Relaxed) > 0 => {}
+                Err(_) => return Err(worker_lost()),
+            }
+        }
     }
 }
 
@@ -563,7 +656,7 @@ fn skip_line(stream: &mut dyn BufRead) -> io::Result<u64> {
     }
 }
 
-fn worker_lost() -> ReadError {
+pub(crate) fn worker_lost() -> ReadError {
     ReadError::Sink(io::Error::other(
         "a decoding thread stopped unexpectedly; the input was not read to its end",
     ))

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Read, Write};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use forewarn_model::{AuthEvent, RawRef, Timestamp};
@@ -216,14 +216,22 @@ pub struct Reader {
     forced: Option<&'static dyn Decoder>,
     pub(crate) summary: Summary,
     pub(crate) quarantine: Option<Box<dyn Write + Send>>,
+    /// The id the events of this reader's first input carry ([`RawRef::input`]): its later
+    /// inputs count on from it.
+    pub(crate) first_input: u32,
+    /// Rejections of every reader of a run read at once ([`Reader::read_merged`]), which
+    /// `max_rejected` bounds together; `None`: this reader's own count.
+    pub(crate) rejected_in_run: Option<Arc<AtomicU64>>,
 }
 
 /// Per-input state while reading it.
 pub(crate) struct Cursor {
     /// Where the input's accounting lives in this reader's summary.
     pub(crate) input: u32,
-    /// The input id events carry in their [`RawRef`] (the summary index, except on a parallel
-    /// worker, which accounts for one block of an input at a time).
+    /// The input id events carry in their [`RawRef`]: the summary index, counted on from the
+    /// reader's first input id (inputs merged by time each have a reader of their own), and
+    /// on a parallel worker, which accounts for one block of an input at a time, the id of
+    /// the input the block is from.
     pub(crate) raw_input: u32,
     pub(crate) context: DecodeContext,
     /// The format the input was found to be in; records of other formats are still detected
@@ -257,6 +265,8 @@ impl Reader {
             forced,
             summary: Summary::default(),
             quarantine: None,
+            first_input: 0,
+            rejected_in_run: None,
         }
     }
 
@@ -357,7 +367,7 @@ impl Reader {
         reference_time: Timestamp,
     ) -> Result<Option<(Cursor, Vec<u8>, Layout)>, ReadError> {
         let id = self.start_input(name.to_owned());
-        let cursor = Cursor::new(id, id, reference_time);
+        let cursor = Cursor::new(id, self.first_input.saturating_add(id), reference_time);
         let head = match fill_head(stream) {
             Ok(head) => head,
             Err(error) => return self.reject_input(&cursor, 1, &error).map(|()| None),
@@ -648,11 +658,21 @@ impl Reader {
         if summary.examples.len() < EXAMPLES_PER_INPUT {
             summary.examples.push(rejection);
         }
-        if let Some(limit) = self.options.max_rejected {
-            let rejected = self.summary.rejected();
-            if rejected > limit {
-                return Err(ReadError::TooManyRejected { rejected, limit });
-            }
+        self.count_rejected(1)
+    }
+
+    /// Checks the rejections against `max_rejected` once `added` more were counted in this
+    /// reader's summary.
+    pub(crate) fn count_rejected(&self, added: u64) -> Result<(), ReadError> {
+        let Some(limit) = self.options.max_rejected else {
+            return Ok(());
+        };
+        let rejected = match &self.rejected_in_run {
+            Some(run) => run.fetch_add(added, Ordering::Relaxed) + added,
+            None => self.summary.rejected(),
+        };
+        if rejected > limit {
+            return Err(ReadError::TooManyRejected { rejected, limit });
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! `forewarn scan`: find the campaigns in a set of logs and write the output contract.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,7 +14,7 @@ use forewarn_detect::sigma::{RuleHit, RuleRunner};
 use forewarn_detect::{Config, Engine, ScanOutcome, SightingBatch, Sightings};
 use forewarn_enrich::{AsnDb, CountryDb, Enricher};
 use forewarn_formats::input;
-use forewarn_formats::{Batcher, Format, RawRecord, ReadError, ReadOptions, Reader, Summary};
+use forewarn_formats::{Batcher, Format, RawRecord, ReadOptions, Reader, Summary, Timed};
 use forewarn_model::{AuthEvent, Timestamp};
 use forewarn_rules::{LoadReport, LoadStatus, RuleSet};
 
@@ -30,6 +31,13 @@ use crate::summary::{clean, thousands};
 ///                    (input, line, record) and the signals behind it
 /// and prints each campaign's funnel. Exit status 0 whether or not anything was found; 1 when
 /// an input could not be read; 2 on a usage or output error.
+///
+/// Inputs that cover the same time (Entra ID's sign-in and audit logs, one log per server)
+/// are read at once and merged by event time, in whatever order they are given; each input
+/// is read in its own order, and one that goes back in time by more than
+/// `[engine] lateness_seconds` is used out of order (scan warns). An input is opened when
+/// the merge reaches its first event, so logs that follow one another (one file a day) are
+/// read one at a time.
 ///
 /// With --rules, Sigma detection and correlation rules (SigmaHQ's for Okta, Entra ID,
 /// Microsoft 365, Google Workspace, AWS and sshd, or your own) run on every raw record,
@@ -74,7 +82,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "TIME", value_parser = parse_when)]
     until: Option<Timestamp>,
 
-    /// Decoding threads [default: the number of cores]. The engine runs beside them.
+    /// Decoding threads [default: the number of cores], shared by the inputs read at once.
+    /// The engine runs beside them.
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
 
@@ -150,7 +159,8 @@ pub struct ScanOptions {
     pub format: Option<Format>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
-    /// Decoding threads (the engine runs on the calling thread beside them).
+    /// Decoding threads, shared by the inputs read at once (the engine runs on the calling
+    /// thread beside them, merging the inputs by time).
     pub threads: usize,
     /// Draw progress on stderr.
     pub progress: bool,
@@ -171,6 +181,8 @@ pub struct ScanOptions {
 struct Prepare<'r> {
     sightings: Sightings,
     rules: Option<RuleRunner<'r>>,
+    /// For each rule hit made since the last batch, the sightings made before it.
+    hits_at: Vec<usize>,
     enrich: Option<&'r Enricher>,
     since: Option<Timestamp>,
     until: Option<Timestamp>,
@@ -180,9 +192,35 @@ struct Prepare<'r> {
 /// What a decoding thread hands the engine.
 struct Prepared {
     sightings: SightingBatch,
-    hits: Vec<RuleHit>,
+    /// Rule hits, each after the sightings made before it: the hits of a record come with
+    /// the run of the merge that holds its events (or the events before it).
+    hits: VecDeque<(usize, RuleHit)>,
     /// Events outside `--since` / `--until`.
     outside: u64,
+}
+
+impl Prepared {
+    /// The rule hits that come with the sightings before `end` (all that are left when the
+    /// run ends the batch).
+    fn hits_through(&mut self, end: usize, ends_batch: bool) -> impl Iterator<Item = RuleHit> + '_ {
+        let upto = if ends_batch {
+            self.hits.len()
+        } else {
+            self.hits.partition_point(|(at, _)| *at <= end)
+        };
+        self.hits.drain(..upto).map(|(_, hit)| hit)
+    }
+}
+
+/// Inputs are merged by the times of their sightings.
+impl Timed for Prepared {
+    fn items(&self) -> usize {
+        self.sightings.sightings.len()
+    }
+
+    fn time_ms(&self, item: usize) -> i64 {
+        self.sightings.sightings[item].time_ms
+    }
 }
 
 impl Batcher for Prepare<'_> {
@@ -210,23 +248,27 @@ impl Batcher for Prepare<'_> {
     fn record(&mut self, record: &RawRecord<'_>) {
         if let Some(rules) = self.rules.as_mut() {
             rules.record(record);
+            let at = self.sightings.len();
+            self.hits_at.resize(rules.pending(), at);
         }
     }
 
     fn take(&mut self) -> Self::Batch {
+        let hits = self
+            .rules
+            .as_mut()
+            .map(RuleRunner::take)
+            .unwrap_or_default();
         Prepared {
             sightings: self.sightings.take(),
-            hits: self
-                .rules
-                .as_mut()
-                .map(RuleRunner::take)
-                .unwrap_or_default(),
+            hits: self.hits_at.drain(..).zip(hits).collect(),
             outside: std::mem::take(&mut self.outside),
         }
     }
 }
 
-/// Reads the inputs through the engine and writes the results into `out`.
+/// Reads the inputs, merged by event time ([`Reader::read_merged`]), through the engine and
+/// writes the results into `out`.
 pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Result<Scanned> {
     // An input that cannot be listed is reported and the others are still scanned.
     let mut input_failed = false;
@@ -262,42 +304,45 @@ pub fn scan(inputs: &[PathBuf], out: &Path, options: &ScanOptions) -> anyhow::Re
     let make = || Prepare {
         sightings: Sightings::new(keys),
         rules: rules.map(|rules| RuleRunner::new(rules, options.since, options.until)),
+        hits_at: Vec::new(),
         enrich: options.enrich.as_deref().filter(|e| !e.is_empty()),
         since: options.since,
         until: options.until,
         outside: 0,
     };
     let mut progress = options.progress.then(|| Progress::new(&inputs));
-    for (number, input) in inputs.iter().enumerate() {
-        let result = reader.read_parallel(input, options.threads, &make, &mut |batch| {
+    let result = reader.read_merged(
+        &inputs,
+        options.threads,
+        &make,
+        &mut |run| {
+            let batch = run.batch;
             if let Some(progress) = progress.as_mut() {
-                let last = batch.sightings.sightings.last().map(|s| s.time_ms);
+                let outside = if run.ends_batch { batch.outside } else { 0 };
+                let last = run.items.end.checked_sub(1).map(|i| batch.time_ms(i));
                 progress.advance(
-                    number,
-                    input,
-                    batch.sightings.sightings.len() as u64 + batch.outside,
+                    run.input,
+                    &inputs[run.input],
+                    run.items.len() as u64 + outside,
                     last,
                     bytes_read.load(Ordering::Relaxed),
                 );
             }
-            engine.push_batch(&batch.sightings);
+            engine.push_sightings(&batch.sightings, run.items.clone());
             if !batch.hits.is_empty() {
-                engine.push_rule_hits(batch.hits);
+                engine.push_rule_hits(batch.hits_through(run.items.end, run.ends_batch));
             }
             Ok(())
-        });
-        match result {
-            Ok(()) => {}
-            Err(ReadError::Input(error)) => {
-                eprintln!("forewarn: {error}");
-                input_failed = true;
-            }
-            Err(error) => return Err(error.into()),
-        }
-    }
+        },
+        &mut |_, error| {
+            eprintln!("forewarn: {error}");
+            input_failed = true;
+        },
+    );
     if let Some(progress) = progress {
         progress.clear();
     }
+    result?;
     let mut names = earlier_inputs;
     names.extend(
         (0..reader.summary().inputs.len() as u32)
@@ -585,7 +630,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
 
 /// Events that came later than `[engine] lateness_seconds` allows were used out of time
 /// order: what a person should know, since findings that depend on order (what an account
-/// had seen before) may differ from a scan of the same events in order.
+/// had seen before) may differ from a scan of the same events in order. Inputs are merged by
+/// time, each read in its own order: lateness now comes from within an input (or from a scan
+/// resumed on logs older than the saved state's).
 fn print_late(scanned: &Scanned, lateness_seconds: u32) {
     let late = scanned.state.late;
     if late == 0 {
@@ -593,8 +640,9 @@ fn print_late(scanned: &Scanned, lateness_seconds: u32) {
     }
     eprintln!(
         "forewarn: warning: {} events came more than [engine] lateness_seconds ({} s) after \
-         later ones and were used out of time order; inputs that cover the same time are read \
-         one after another: merge them by time before scanning, or raise lateness_seconds",
+         later ones and were used out of time order; inputs are merged by time, but each is \
+         read in its own order: an input that goes back in time (files pasted together, a \
+         resumed scan given older logs) should be sorted by time, or lateness_seconds raised",
         thousands(late),
         lateness_seconds
     );
