@@ -186,3 +186,56 @@ fn a_database_with_bad_rows_warns_and_the_good_rows_still_fill_events() {
         "{quiet:?}"
     );
 }
+
+#[test]
+fn the_configuration_names_databases_beside_it_and_the_flags_replace_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = one_lookup(dir.path());
+    let out = dir.path().join("out");
+    let settings = dir.path().join("settings");
+    std::fs::create_dir_all(settings.join("geo")).unwrap();
+    std::fs::write(
+        settings.join("geo/asn.csv"),
+        "1.0.0.0,1.0.0.255,13335,\"Cloudflare, Inc.\"\n",
+    )
+    .unwrap();
+    let config = settings.join("forewarn.toml");
+    std::fs::write(&config, "[enrich]\nasn_db = [\"geo/asn.csv\"]\n").unwrap();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", path(&input), "--out", path(&out), "--config"];
+        args.push(path(&config));
+        args.extend_from_slice(extra);
+        forewarn(&args)
+    };
+    let run = scan(&[]);
+    assert!(run.status.success(), "{run:?}");
+    let stdout = text(&run.stdout);
+    assert!(
+        stdout.contains("asn database asn.csv (ip-location-db CSV): 1 ranges"),
+        "{stdout}"
+    );
+
+    let other = dir.path().join("other.csv");
+    std::fs::write(
+        &other,
+        "1.0.0.0,1.0.0.255,13335,Cloudflare\n1.0.1.0,1.0.1.255,2,x\n",
+    )
+    .unwrap();
+    let run = scan(&["--asn-db", path(&other)]);
+    assert!(run.status.success(), "{run:?}");
+    let stdout = text(&run.stdout);
+    assert!(
+        stdout.contains("asn database other.csv (ip-location-db CSV): 2 ranges")
+            && !stdout.contains("asn.csv "),
+        "{stdout}"
+    );
+
+    std::fs::write(&config, "[enrich]\nasn_db = [\"geo/missing.csv\"]\n").unwrap();
+    let run = scan(&[]);
+    assert_eq!(run.status.code(), Some(2), "{run:?}");
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("[enrich] asn_db") && stderr.contains("geo/missing.csv"),
+        "{stderr}"
+    );
+}

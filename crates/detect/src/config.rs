@@ -8,6 +8,7 @@
 //! [engine]                       # engine::Params
 //! [campaigns]                    # campaigns::Params
 //! [allowlist]                    # allowlist::Params
+//! [enrich]                       # Enrich (read by the scan, which loads the databases)
 //! [detectors.<name>]             # detectors::<name>::Params
 //! ```
 //!
@@ -37,7 +38,23 @@ pub struct Config {
     pub engine: engine::Params,
     pub campaigns: campaigns::Params,
     pub allowlist: allowlist::Params,
+    pub enrich: Enrich,
     pub detectors: Detectors,
+}
+
+/// `[enrich]`: local IP databases that fill in the network (AS) and country a log leaves out
+/// (docs/enrichment.md). The engine does not read them: `scan` loads them before it starts.
+/// Relative paths are taken from the configuration file's folder, so a configuration and its
+/// databases move together.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Enrich {
+    /// AS number databases (ip-location-db ASN CSV, MaxMind ASN DB); the first that knows an
+    /// address wins. Default: none — forewarn never looks addresses up online.
+    pub asn_db: Vec<PathBuf>,
+    /// Country databases (MaxMind country or city DB, ip-location-db country CSV). Default:
+    /// none.
+    pub geo_db: Vec<PathBuf>,
 }
 
 /// `[detectors.<name>]`: one section per detector, named as the detector reports itself.
@@ -92,7 +109,16 @@ impl Config {
             path: path.to_owned(),
             source,
         })?;
-        Config::parse(&text, path)
+        let mut config = Config::parse(&text, path)?;
+        if let Some(folder) = path.parent() {
+            let enrich = &mut config.enrich;
+            for database in enrich.asn_db.iter_mut().chain(enrich.geo_db.iter_mut()) {
+                if database.is_relative() {
+                    *database = folder.join(&*database);
+                }
+            }
+        }
+        Ok(config)
     }
 
     /// Parses configuration text; `origin` names it in errors.
@@ -330,6 +356,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn databases_are_found_beside_the_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("forewarn.toml");
+        std::fs::write(
+            &file,
+            "[enrich]\nasn_db = [\"geo/asn-ipv4.csv\", \"/srv/geo/asn-ipv6.csv\"]\ngeo_db = [\"country.mmdb\"]\n",
+        )
+        .unwrap();
+        let config = Config::load(&file).unwrap();
+        assert_eq!(
+            config.enrich.asn_db,
+            [
+                dir.path().join("geo/asn-ipv4.csv"),
+                PathBuf::from("/srv/geo/asn-ipv6.csv")
+            ]
+        );
+        assert_eq!(config.enrich.geo_db, [dir.path().join("country.mmdb")]);
     }
 
     #[test]

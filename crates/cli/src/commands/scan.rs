@@ -511,15 +511,21 @@ pub fn load_rules(
     Ok(Some(Arc::new(rules)))
 }
 
-/// Loads the databases `--asn-db` and `--geo-db` name (none: `None`), and unless `quiet`
-/// prints a line for each: what it is, how many ranges, how long it took, and the rows it
-/// skipped (then as a warning, on stderr).
+/// Database files, and what named them (a flag or a configuration key), for errors.
+pub struct Databases {
+    pub paths: Vec<PathBuf>,
+    pub named_by: &'static str,
+}
+
+/// Loads the AS and country databases (none: `None`), and unless `quiet` prints a line for
+/// each: what it is, how many ranges, how long it took, and the rows it skipped (then as a
+/// warning, on stderr).
 pub fn load_enricher(
-    asn: &[PathBuf],
-    geo: &[PathBuf],
+    asn: &Databases,
+    geo: &Databases,
     quiet: bool,
 ) -> anyhow::Result<Option<Arc<Enricher>>> {
-    if asn.is_empty() && geo.is_empty() {
+    if asn.paths.is_empty() && geo.paths.is_empty() {
         return Ok(None);
     }
     let mut enricher = Enricher::new();
@@ -538,15 +544,15 @@ pub fn load_enricher(
             println!("{line}");
         }
     };
-    for path in asn {
+    for path in &asn.paths {
         let started = Instant::now();
-        let (db, report) = AsnDb::open(path).context("--asn-db")?;
+        let (db, report) = AsnDb::open(path).context(asn.named_by)?;
         enricher.add_asn(db);
         note("asn", &report, started);
     }
-    for path in geo {
+    for path in &geo.paths {
         let started = Instant::now();
-        let (db, report) = CountryDb::open(path).context("--geo-db")?;
+        let (db, report) = CountryDb::open(path).context(geo.named_by)?;
         enricher.add_country(db);
         note("country", &report, started);
     }
@@ -584,7 +590,35 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
     let rules = load_rules(&args.rules, args.mappings.as_deref(), args.quiet)?;
-    let enrich = load_enricher(&args.asn_db, &args.geo_db, args.quiet)?;
+    // The flags replace the configuration's lists, kind by kind.
+    let databases = |flag: &'static str, given: &[PathBuf], configured: &[PathBuf], key| {
+        if given.is_empty() {
+            Databases {
+                paths: configured.to_vec(),
+                named_by: key,
+            }
+        } else {
+            Databases {
+                paths: given.to_vec(),
+                named_by: flag,
+            }
+        }
+    };
+    let enrich = load_enricher(
+        &databases(
+            "--asn-db",
+            &args.asn_db,
+            &config.enrich.asn_db,
+            "[enrich] asn_db",
+        ),
+        &databases(
+            "--geo-db",
+            &args.geo_db,
+            &config.enrich.geo_db,
+            "[enrich] geo_db",
+        ),
+        args.quiet,
+    )?;
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let options = ScanOptions {
