@@ -179,3 +179,42 @@ fn a_closed_pipe_ends_the_output_quietly() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn asn_db_fills_the_network_the_log_left_out_and_keeps_what_it_gave() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = write(
+        dir.path(),
+        "asn.csv",
+        "1.0.0.0,1.0.0.255,13335,\"Cloudflare, Inc.\"\n",
+    );
+    let input = write(
+        dir.path(),
+        "events.jsonl",
+        concat!(
+            r#"{"time":"2019-08-14T08:00:00Z","event":"account.lookup","outcome":"success","account":"ana@example.com","ip":"1.0.0.7"}"#,
+            "\n",
+            r#"{"time":"2019-08-14T08:00:01Z","event":"account.lookup","outcome":"success","account":"bo@example.com","ip":"1.0.0.8","asn":64500}"#,
+            "\n",
+        ),
+    );
+    let run = forewarn(&["decode", &input, "--asn-db", &table], None);
+    assert!(run.status.success(), "{run:?}");
+    let events: Vec<serde_json::Value> = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("stdout holds only events"))
+        .collect();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["asn"], 13335, "filled: {:?}", events[0]);
+    assert_eq!(
+        events[1]["asn"], 64500,
+        "the log's own kept: {:?}",
+        events[1]
+    );
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        stderr.contains("asn database asn.csv (ip-location-db CSV): 1 ranges"),
+        "{stderr}"
+    );
+}

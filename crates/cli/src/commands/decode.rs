@@ -11,6 +11,7 @@ use forewarn_formats::input;
 use forewarn_formats::{Format, ReadError, ReadOptions, Reader};
 use forewarn_model::AuthEvent;
 
+use crate::commands::scan::{EnrichArgs, Tell};
 use crate::summary;
 
 /// Decode logs into forewarn's normalized events and print them as native JSON lines.
@@ -29,6 +30,7 @@ use crate::summary;
 ///   forewarn decode --stats logs/
 ///   zcat auth.log.*.gz | forewarn decode --format sshd - > events.jsonl
 ///   forewarn decode --quarantine rejected.jsonl --max-rejected 100 entra/
+///   forewarn decode --asn-db asn-ipv4.csv --asn-db asn-ipv6.csv auth0/
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct DecodeArgs {
@@ -59,6 +61,9 @@ pub struct DecodeArgs {
     /// Reject records longer than this many bytes without holding them in memory.
     #[arg(long, value_name = "BYTES", default_value_t = ReadOptions::default().max_record_bytes)]
     max_record_bytes: usize,
+
+    #[command(flatten)]
+    enrich: EnrichArgs,
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {
@@ -81,6 +86,12 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
     }
 
     let mut failed = false;
+    // Databases load before anything is read, and say what they are on stderr (stdout is
+    // the events).
+    let enricher = args
+        .enrich
+        .load(&Default::default(), Tell::Stderr)?
+        .filter(|e| !e.is_empty());
     let mut inputs = Vec::new();
     for argument in &args.inputs {
         match input::expand(std::slice::from_ref(argument)) {
@@ -100,8 +111,13 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
         let result = if args.stats {
             reader.read(input, &mut |_| Ok(()))
         } else {
-            reader.read(input, &mut |event| {
-                write_event(&mut out, &mut line, event, &name)
+            reader.read(input, &mut |event| match enricher.as_deref() {
+                Some(enricher) => {
+                    let mut enriched = event.clone();
+                    enricher.enrich(&mut enriched);
+                    write_event(&mut out, &mut line, &enriched, &name)
+                }
+                None => write_event(&mut out, &mut line, event, &name),
             })
         };
         match result {

@@ -109,20 +109,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DIR", requires = "rules")]
     mappings: Option<PathBuf>,
 
-    /// AS numbers for addresses whose log gives none, from a local file: ip-location-db's
-    /// ASN CSV (asn-ipv4.csv and asn-ipv6.csv of its `asn` package, CC BY 4.0, attribution
-    /// to RouteViews, DB-IP and NRO) or a MaxMind ASN database (GeoLite2-ASN.mmdb, free with a
-    /// MaxMind account). Repeat for more, e.g. the IPv4 and the IPv6 file; the first that knows
-    /// an address wins.
-    #[arg(long = "asn-db", value_name = "FILE")]
-    asn_db: Vec<PathBuf>,
-
-    /// Countries for addresses whose log gives none, from a local file: a MaxMind DB
-    /// (GeoLite2-Country.mmdb or GeoLite2-City.mmdb, or ip-location-db's
-    /// geo-whois-asn-country.mmdb, CC BY 4.0 by the NRO) or an ip-location-db country CSV.
-    /// Repeatable.
-    #[arg(long = "geo-db", value_name = "FILE")]
-    geo_db: Vec<PathBuf>,
+    #[command(flatten)]
+    enrich: EnrichArgs,
 
     /// Print nothing but errors.
     #[arg(short, long)]
@@ -511,26 +499,95 @@ pub fn load_rules(
     Ok(Some(Arc::new(rules)))
 }
 
+/// `--asn-db` and `--geo-db`, for every command that reads logs.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EnrichArgs {
+    /// AS numbers for addresses whose log gives none, from a local file: ip-location-db's
+    /// ASN CSV (asn-ipv4.csv and asn-ipv6.csv of its `asn` package, CC BY 4.0, attribution
+    /// to RouteViews, DB-IP and NRO) or a MaxMind ASN database (GeoLite2-ASN.mmdb, free with a
+    /// MaxMind account). Repeat for more, e.g. the IPv4 and the IPv6 file; the first that knows
+    /// an address wins.
+    #[arg(long = "asn-db", value_name = "FILE")]
+    pub asn_db: Vec<PathBuf>,
+
+    /// Countries for addresses whose log gives none, from a local file: a MaxMind DB
+    /// (GeoLite2-Country.mmdb or GeoLite2-City.mmdb, or ip-location-db's
+    /// geo-whois-asn-country.mmdb, CC BY 4.0 by the NRO) or an ip-location-db country CSV.
+    /// Repeatable.
+    #[arg(long = "geo-db", value_name = "FILE")]
+    pub geo_db: Vec<PathBuf>,
+}
+
+impl EnrichArgs {
+    /// Loads the databases the flags name or, for a kind the flags name none of, the
+    /// configuration's `[enrich]` list (see [`load_enricher`]).
+    pub fn load(
+        &self,
+        configured: &forewarn_detect::config::Enrich,
+        tell: Tell,
+    ) -> anyhow::Result<Option<Arc<Enricher>>> {
+        let databases = |flag: &'static str, given: &[PathBuf], listed: &[PathBuf], key| {
+            if given.is_empty() {
+                Databases {
+                    paths: listed.to_vec(),
+                    named_by: key,
+                }
+            } else {
+                Databases {
+                    paths: given.to_vec(),
+                    named_by: flag,
+                }
+            }
+        };
+        load_enricher(
+            &databases(
+                "--asn-db",
+                &self.asn_db,
+                &configured.asn_db,
+                "[enrich] asn_db",
+            ),
+            &databases(
+                "--geo-db",
+                &self.geo_db,
+                &configured.geo_db,
+                "[enrich] geo_db",
+            ),
+            tell,
+        )
+    }
+}
+
+/// Where the lines saying what each database is go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tell {
+    /// Nowhere (`--quiet`).
+    Nothing,
+    /// With the scan's other lines.
+    Stdout,
+    /// Where they do not mix with output on stdout (`decode`'s events).
+    Stderr,
+}
+
 /// Database files, and what named them (a flag or a configuration key), for errors.
 pub struct Databases {
     pub paths: Vec<PathBuf>,
     pub named_by: &'static str,
 }
 
-/// Loads the AS and country databases (none: `None`), and unless `quiet` prints a line for
-/// each: what it is, how many ranges, how long it took, and the rows it skipped (then as a
-/// warning, on stderr).
+/// Loads the AS and country databases (none: `None`), and tells (`tell`) a line for each:
+/// what it is, how many ranges, how long it took, and the rows it skipped (then as a warning,
+/// always on stderr).
 pub fn load_enricher(
     asn: &Databases,
     geo: &Databases,
-    quiet: bool,
+    tell: Tell,
 ) -> anyhow::Result<Option<Arc<Enricher>>> {
     if asn.paths.is_empty() && geo.paths.is_empty() {
         return Ok(None);
     }
     let mut enricher = Enricher::new();
     let note = |what: &str, report: &forewarn_enrich::LoadReport, started: Instant| {
-        if quiet {
+        if tell == Tell::Nothing {
             return;
         }
         let line = format!(
@@ -540,8 +597,10 @@ pub fn load_enricher(
         );
         if report.skipped() > 0 {
             eprintln!("forewarn: warning: {line}");
-        } else {
+        } else if tell == Tell::Stdout {
             println!("{line}");
+        } else {
+            eprintln!("forewarn: {line}");
         }
     };
     for path in &asn.paths {
@@ -591,34 +650,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
     let rules = load_rules(&args.rules, args.mappings.as_deref(), args.quiet)?;
     // The flags replace the configuration's lists, kind by kind.
-    let databases = |flag: &'static str, given: &[PathBuf], configured: &[PathBuf], key| {
-        if given.is_empty() {
-            Databases {
-                paths: configured.to_vec(),
-                named_by: key,
-            }
-        } else {
-            Databases {
-                paths: given.to_vec(),
-                named_by: flag,
-            }
-        }
+    let tell = if args.quiet {
+        Tell::Nothing
+    } else {
+        Tell::Stdout
     };
-    let enrich = load_enricher(
-        &databases(
-            "--asn-db",
-            &args.asn_db,
-            &config.enrich.asn_db,
-            "[enrich] asn_db",
-        ),
-        &databases(
-            "--geo-db",
-            &args.geo_db,
-            &config.enrich.geo_db,
-            "[enrich] geo_db",
-        ),
-        args.quiet,
-    )?;
+    let enrich = args.enrich.load(&config.enrich, tell)?;
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let options = ScanOptions {
