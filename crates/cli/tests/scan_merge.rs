@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{forewarn, text};
+use common::{forewarn, simulate, text};
 use serde_json::Value;
 
 fn path(p: &Path) -> String {
@@ -52,18 +52,10 @@ fn findings(out: &Path, place: &dyn Fn(&str, u64) -> (String, u64)) -> Vec<Value
 fn inputs_that_overlap_in_time_give_what_one_file_sorted_by_time_gives() {
     let dir = tempfile::tempdir().unwrap();
     let sim = dir.path().join("sim");
-    let run = forewarn(&[
-        "simulate",
-        "--accounts",
-        "300",
-        "--seed",
-        "7",
-        "--format",
-        "native",
-        "--out",
-        &path(&sim),
-    ]);
-    assert!(run.status.success(), "{run:?}");
+    simulate(
+        &sim,
+        &["--accounts", "300", "--seed", "7", "--format", "native"],
+    );
     let simulated = std::fs::read_to_string(sim.join("native/events.jsonl")).unwrap();
     let time = |line: &str| -> String {
         let record: Value = serde_json::from_str(line).unwrap();
@@ -145,16 +137,7 @@ fn inputs_that_overlap_in_time_give_what_one_file_sorted_by_time_gives() {
 fn entra_ids_sign_in_and_audit_logs_are_read_in_time_order() {
     let dir = tempfile::tempdir().unwrap();
     let sim = dir.path().join("sim");
-    let run = forewarn(&[
-        "simulate",
-        "--accounts",
-        "300",
-        "--format",
-        "entra",
-        "--out",
-        &path(&sim),
-    ]);
-    assert!(run.status.success(), "{run:?}");
+    simulate(&sim, &["--accounts", "300", "--format", "entra"]);
     let out = dir.path().join("results");
     let run = forewarn(&["scan", &path(&sim.join("entra")), "--out", &path(&out)]);
     assert!(run.status.success(), "{run:?}");

@@ -7,7 +7,7 @@
 //! creates an API token (event types forewarn's decoder skips).
 
 mod common;
-use common::forewarn;
+use common::{forewarn, simulate};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -404,18 +404,10 @@ fn a_resumed_scan_finds_what_one_scan_finds() {
 fn every_format_runs_rules_in_scan() {
     let dir = tempfile::tempdir().unwrap();
     let sim = dir.path().join("sim");
-    let run = forewarn(&[
-        "simulate",
-        "--accounts",
-        "300",
-        "--days",
-        "2",
-        "--format",
-        "all",
-        "--out",
-        &path(&sim),
-    ]);
-    assert!(run.status.success(), "{run:?}");
+    simulate(
+        &sim,
+        &["--accounts", "300", "--days", "2", "--format", "all"],
+    );
     // The simulator does not write CloudTrail or sshd: the rule tests' records do.
     let rule_data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../rules/tests/data");
     let mut inputs = vec![path(&sim)];

@@ -2,9 +2,10 @@
 //! time order across inputs and in file order within each, every input keeps its accounting
 //! and its id, and an input that cannot be read leaves the others whole.
 
-use std::io::Write;
+mod common;
+use common::Shared;
+
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use forewarn_formats::input::{Input, InputError};
 use forewarn_formats::{Batcher, ReadError, ReadOptions, Reader, Run, Timed};
@@ -279,19 +280,6 @@ fn an_input_that_cannot_be_opened_is_reported_and_the_others_are_read() {
         .any(|s| s.input == 2 && s.account == "ben"));
     assert_eq!(names(&merged.reader)[1], missing.name());
     assert_eq!(merged.reader.summary().inputs[1].records, 0);
-}
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Every `bad`-th line of a log of `account` is not a record.

@@ -1,8 +1,10 @@
 //! A parallel read gives exactly what a serial one gives: the same events in the same order
 //! with the same positions, the same accounting, the same quarantine file.
 
+mod common;
+use common::Shared;
+
 use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use forewarn_formats::input::Input;
 use forewarn_formats::{Batcher, RawRecord, ReadOptions, Reader};
@@ -21,19 +23,6 @@ impl Batcher for Keep {
 
     fn take(&mut self) -> Self::Batch {
         std::mem::take(&mut self.0)
-    }
-}
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

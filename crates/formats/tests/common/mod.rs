@@ -93,3 +93,17 @@ pub fn rejected_by_reason(summary: &Summary) -> Vec<(&str, u64)> {
         .map(|(reason, n)| (reason.as_str(), *n))
         .collect()
 }
+
+/// A quarantine file in memory that the test keeps a handle on after the reader took it.
+#[derive(Clone, Default)]
+pub struct Shared(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
