@@ -187,7 +187,15 @@ impl Reader {
                 })
             };
             // Returning drops the channels: threads still reading stop at their next batch.
-            merge(&mut slots, &mut start, sink, failed, &mut summaries)
+            let max_open = self.options.max_open_inputs.max(1);
+            merge(
+                &mut slots,
+                max_open,
+                &mut start,
+                sink,
+                failed,
+                &mut summaries,
+            )
         });
         self.quarantine = quarantine
             .and_then(|out| Arc::try_unwrap(out).ok())
@@ -228,6 +236,7 @@ impl Reader {
 /// Merges until every input is read.
 fn merge<'scope, T: Timed>(
     slots: &mut [Slot<'scope, T>],
+    max_open: usize,
     start: &mut dyn FnMut(usize) -> Result<Slot<'scope, T>, ReadError>,
     sink: &mut dyn FnMut(Run<'_, T>) -> io::Result<()>,
     failed: &mut dyn FnMut(usize, InputError),
@@ -262,7 +271,13 @@ fn merge<'scope, T: Timed>(
                 _ => {}
             }
         }
-        // An input joins once the merge has reached the time of its first event.
+        // An input joins once the merge has reached the time of its first event, and there
+        // is room (or nothing else left to read).
+        let open = slots
+            .iter()
+            .filter(|slot| matches!(slot, Slot::Reading { .. }))
+            .count();
+        let waiting = waiting.filter(|_| open < max_open || earliest.is_none());
         if let Some((_, k)) = waiting.filter(|&w| earliest.is_none_or(|e| w < e)) {
             slots[k] = start(k)?;
             continue;

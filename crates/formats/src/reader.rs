@@ -38,6 +38,11 @@ pub struct ReadOptions {
     pub max_rejected: Option<u64>,
     /// Counts the bytes read from inputs as stored (compressed, if they are), for progress.
     pub bytes_read: Option<Arc<AtomicU64>>,
+    /// Inputs read at once when several are merged by time, at most: each holds a thread and
+    /// a few MiB of blocks and batches. Inputs beyond it that cover the same time (hundreds
+    /// of per-server logs) are opened as others end, and their events are used out of time
+    /// order (the engine counts them late).
+    pub max_open_inputs: usize,
 }
 
 impl Default for ReadOptions {
@@ -47,6 +52,7 @@ impl Default for ReadOptions {
             max_record_bytes: 4 * 1024 * 1024,
             max_rejected: None,
             bytes_read: None,
+            max_open_inputs: 64,
         }
     }
 }

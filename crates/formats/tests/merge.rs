@@ -425,3 +425,57 @@ fn a_failing_sink_stops_every_input() {
     assert!(matches!(result, Err(ReadError::Sink(_))), "{result:?}");
     assert_eq!(runs, 100);
 }
+
+#[test]
+fn inputs_beyond_the_open_limit_wait_for_one_to_end_and_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // Three logs of the same hour, two open at most.
+    let inputs = [
+        log(dir.path(), "a.jsonl", "ana", (0..40).map(|i| i * 60)),
+        log(dir.path(), "b.jsonl", "ben", (0..20).map(|i| 30 + i * 60)),
+        log(dir.path(), "c.jsonl", "cy", (0..40).map(|i| 45 + i * 60)),
+    ];
+    let reader = Reader::new(ReadOptions {
+        max_open_inputs: 2,
+        ..ReadOptions::default()
+    });
+    let merged = merge_with(reader, &inputs, 2);
+    merged.result.unwrap();
+    let of = |account: &str| -> Vec<i64> {
+        merged
+            .seen
+            .iter()
+            .filter(|s| s.account == account)
+            .map(|s| s.time_ms)
+            .collect()
+    };
+    assert_eq!(
+        (of("ana").len(), of("ben").len(), of("cy").len()),
+        (40, 20, 40)
+    );
+    // The third opens once the shorter log ends: its first event after ben's last.
+    let position = |account: &str, first: bool| {
+        let mut at = merged
+            .seen
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.account == account);
+        if first { at.next() } else { at.next_back() }.unwrap().0
+    };
+    assert!(
+        position("cy", true) > position("ben", false),
+        "{:?}",
+        merged.runs
+    );
+    // Each log is still whole and in its own order, with its accounting.
+    for account in ["ana", "ben", "cy"] {
+        let times = of(account);
+        assert!(
+            times.windows(2).all(|w| w[0] <= w[1]),
+            "{account}: {times:?}"
+        );
+    }
+    let summary = merged.reader.summary();
+    assert_eq!(summary.inputs.len(), 3);
+    assert_eq!(summary.inputs[2].records, 40);
+}
