@@ -521,20 +521,20 @@ pub struct EnrichArgs {
 impl EnrichArgs {
     /// Loads the databases the flags name or, for a kind the flags name none of, the
     /// configuration's `[enrich]` list (see [`load_enricher`]).
-    pub fn load(
-        &self,
-        configured: &forewarn_detect::config::Enrich,
+    pub fn load<'a>(
+        &'a self,
+        configured: &'a forewarn_detect::config::Enrich,
         tell: Tell,
     ) -> anyhow::Result<Option<Arc<Enricher>>> {
-        let databases = |flag: &'static str, given: &[PathBuf], listed: &[PathBuf], key| {
+        let databases = |flag, given: &'a [PathBuf], listed: &'a [PathBuf], key| {
             if given.is_empty() {
                 Databases {
-                    paths: listed.to_vec(),
+                    paths: listed,
                     named_by: key,
                 }
             } else {
                 Databases {
-                    paths: given.to_vec(),
+                    paths: given,
                     named_by: flag,
                 }
             }
@@ -569,17 +569,17 @@ pub enum Tell {
 }
 
 /// Database files, and what named them (a flag or a configuration key), for errors.
-pub struct Databases {
-    pub paths: Vec<PathBuf>,
-    pub named_by: &'static str,
+struct Databases<'a> {
+    paths: &'a [PathBuf],
+    named_by: &'static str,
 }
 
 /// Loads the AS and country databases (none: `None`), and tells (`tell`) a line for each:
 /// what it is, how many ranges, how long it took, and the rows it skipped (then as a warning,
 /// always on stderr).
-pub fn load_enricher(
-    asn: &Databases,
-    geo: &Databases,
+fn load_enricher(
+    asn: &Databases<'_>,
+    geo: &Databases<'_>,
     tell: Tell,
 ) -> anyhow::Result<Option<Arc<Enricher>>> {
     if asn.paths.is_empty() && geo.paths.is_empty() {
@@ -603,13 +603,13 @@ pub fn load_enricher(
             eprintln!("forewarn: {line}");
         }
     };
-    for path in &asn.paths {
+    for path in asn.paths {
         let started = Instant::now();
         let (db, report) = AsnDb::open(path).context(asn.named_by)?;
         enricher.add_asn(db);
         note("asn", &report, started);
     }
-    for path in &geo.paths {
+    for path in geo.paths {
         let started = Instant::now();
         let (db, report) = CountryDb::open(path).context(geo.named_by)?;
         enricher.add_country(db);
